@@ -1,0 +1,87 @@
+"""The `hubsense` command line: one entry point for every service and tool."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+from hubsense.layout import LayoutError, load_layout
+from hubsense.settings import SettingsError, load_settings
+
+
+def _cmd_collector(args: argparse.Namespace) -> int:
+    from collector.service import run
+
+    run(load_settings(args.config))
+    return 0
+
+
+def _cmd_api(args: argparse.Namespace) -> int:
+    from api.main import run
+
+    run(load_settings(args.config))
+    return 0
+
+
+def _cmd_up(args: argparse.Namespace) -> int:
+    from hubsense.stack.runner import StackOptions, run_stack
+
+    return run_stack(StackOptions(
+        workdir=Path(args.workdir), layout=Path(args.layout), mqtt_port=args.mqtt_port,
+        influx_port=args.influx_port, influx_rpc_port=args.influx_rpc_port,
+        api_port=args.api_port, nodes=not args.no_nodes, duration_s=args.duration,
+    ))
+
+
+def _cmd_check_layout(args: argparse.Namespace) -> int:
+    layout = load_layout(args.layout)
+    print(f"{args.layout}: ok: site {layout.site.id}, {len(layout.zones)} zones, "
+          f"{len(layout.desks)} desks, {len(layout.nodes)} nodes")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="hubsense", description=__doc__)
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    for name, fn, text in (("collector", _cmd_collector, "run the MQTT-to-InfluxDB collector"),
+                           ("api", _cmd_api, "run the API and the visitor screen")):
+        s = sub.add_parser(name, help=text)
+        s.add_argument("-c", "--config", help="TOML config file (or HUBSENSE_CONFIG)")
+        s.set_defaults(fn=fn)
+
+    up = sub.add_parser("up", help="run the whole stack locally as a demo (Ctrl-C stops it)")
+    up.add_argument("--workdir", default=".hubsense/stack", help="config, data and logs")
+    up.add_argument("--layout", default="config/layout.yaml")
+    up.add_argument("--mqtt-port", type=int, default=1883)
+    up.add_argument("--influx-port", type=int, default=8086)
+    up.add_argument("--influx-rpc-port", type=int, default=8088)
+    up.add_argument("--api-port", type=int, default=8000)
+    up.add_argument("--no-nodes", action="store_true", help="no simulated MicroPython nodes")
+    up.add_argument("--duration", type=float, default=None, help="stop after N seconds")
+    up.set_defaults(fn=_cmd_up)
+
+    chk = sub.add_parser("check-layout", help="validate a layout file")
+    chk.add_argument("layout")
+    chk.set_defaults(fn=_cmd_check_layout)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return int(args.fn(args))
+    except (LayoutError, SettingsError) as exc:
+        print(f"hubsense: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

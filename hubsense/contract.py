@@ -1,0 +1,211 @@
+"""The MQTT contract, version 1: topics and payloads (see docs/mqtt-contract.md).
+
+Nodes publish under their own node id and input number only; the layout turns
+those into desks and zones. The firmware cannot import this module, so its side
+of the contract is pinned by tests that run the real firmware against it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from hubsense.layout import ID_RE, Layout, Measure
+
+VERSION = "v1"
+ROOT = f"hubsense/{VERSION}"
+
+ONLINE = b"online"
+OFFLINE = b"offline"
+
+# A node timestamp further than this from the collector's clock is refused:
+# a node with a broken clock must not write points into the wrong day.
+MAX_FUTURE_MS = 5 * 60 * 1000
+MAX_PAST_MS = 7 * 24 * 3600 * 1000
+
+
+def node_topic(site: str, node: str, leaf: str) -> str:
+    return f"{ROOT}/{site}/node/{node}/{leaf}"
+
+
+def input_topic(site: str, node: str, n: int) -> str:
+    return node_topic(site, node, f"in/{n}")
+
+
+def state_topic(site: str, what: str, ident: str) -> str:
+    """Retained live state published by the collector (what: zone, desk, node)."""
+    return f"{ROOT}/{site}/state/{what}/{ident}"
+
+
+def collector_status_topic(site: str) -> str:
+    return f"{ROOT}/{site}/collector/status"
+
+
+def node_subscriptions(site: str) -> list[str]:
+    return [f"{ROOT}/{site}/node/+/in/+", f"{ROOT}/{site}/node/+/status",
+            f"{ROOT}/{site}/node/+/heartbeat"]
+
+
+class Reject(StrEnum):
+    """Why a message was refused; the collector counts each reason."""
+
+    TOPIC = "bad_topic"
+    PAYLOAD = "bad_payload"
+    UNKNOWN_NODE = "unknown_node"
+    UNKNOWN_INPUT = "unknown_input"
+    WRONG_MEASURE = "wrong_measure"
+    RANGE = "out_of_range"
+    CLOCK = "bad_timestamp"
+
+
+class RejectedMessage(Exception):
+    def __init__(self, reason: Reject, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+        self.detail = detail
+
+
+class NodeTopic(StrEnum):
+    INPUT = "in"
+    STATUS = "status"
+    HEARTBEAT = "heartbeat"
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedTopic:
+    node: str
+    leaf: NodeTopic
+    n: int = 0
+
+
+def parse_node_topic(topic: str, site: str) -> ParsedTopic:
+    """Split a node topic; anything not of the v1 shape is a TOPIC rejection."""
+    parts = topic.split("/")
+    prefix = ["hubsense", VERSION, site, "node"]
+    if len(parts) < 6 or parts[:4] != prefix or not ID_RE.match(parts[4]):
+        raise RejectedMessage(Reject.TOPIC, "not a v1 node topic of this site")
+    node, rest = parts[4], parts[5:]
+    if rest == ["status"]:
+        return ParsedTopic(node, NodeTopic.STATUS)
+    if rest == ["heartbeat"]:
+        return ParsedTopic(node, NodeTopic.HEARTBEAT)
+    if len(rest) == 2 and rest[0] == "in" and rest[1].isdigit() and len(rest[1]) <= 2:
+        return ParsedTopic(node, NodeTopic.INPUT, int(rest[1]))
+    raise RejectedMessage(Reject.TOPIC, "unknown node topic leaf")
+
+
+Seq = Annotated[int, Field(ge=0, le=2**31 - 1)]
+BootId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{4,16}$")]
+
+
+class _Payload(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class ObservationPayload(_Payload):
+    """What a node publishes on `.../in/<n>`; exactly the field its measure needs."""
+
+    seq: Seq
+    ts: int = Field(ge=0, description="node clock, ms since the Unix epoch")
+    synced: bool = True
+    present: bool | None = None
+    count: int | None = Field(default=None, ge=0, le=1000)
+    laeq: float | None = Field(default=None, ge=0, le=140)
+    lamax: float | None = Field(default=None, ge=0, le=140)
+    boot: BootId | None = None
+    ins: int | None = Field(default=None, alias="in", ge=0, le=2**31 - 1)
+    outs: int | None = Field(default=None, alias="out", ge=0, le=2**31 - 1)
+
+
+class HeartbeatPayload(_Payload):
+    seq: Seq
+    ts: int = Field(ge=0)
+    synced: bool = True
+    boot: BootId
+    fw: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z.+-]{1,24}$")]
+    uptime_s: int = Field(ge=0)
+    heap_free: int = Field(ge=0)
+    rssi: int | None = Field(default=None, ge=-127, le=0)
+    drops: int = Field(ge=0)
+
+
+_FIELDS: dict[Measure, tuple[str, ...]] = {
+    Measure.PRESENCE: ("present",),
+    Measure.COUNT: ("count",),
+    Measure.SOUND: ("laeq", "lamax"),
+    Measure.PASSAGE: ("boot", "ins", "outs"),
+}
+_ALL_VALUE_FIELDS = frozenset(f for fs in _FIELDS.values() for f in fs)
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """A validated observation, with its targets resolved through the layout."""
+
+    node: str
+    n: int
+    measure: Measure
+    zone: str
+    desk: str | None
+    ts_ms: int
+    seq: int
+    synced: bool
+    payload: ObservationPayload
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _validate_json(model: type[M], raw: bytes) -> M:
+    try:
+        return model.model_validate_json(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"]) or "payload"
+        reason = Reject.RANGE if err["type"] in _RANGE_ERRORS else Reject.PAYLOAD
+        raise RejectedMessage(reason, f"{loc}: {err['msg']}") from None
+
+
+_RANGE_ERRORS = frozenset({"greater_than_equal", "less_than_equal", "greater_than", "less_than"})
+
+
+def check_clock(ts_ms: int, now_ms: int) -> None:
+    if ts_ms > now_ms + MAX_FUTURE_MS:
+        raise RejectedMessage(Reject.CLOCK, f"ts {ts_ms} is in the future")
+    if ts_ms < now_ms - MAX_PAST_MS:
+        raise RejectedMessage(Reject.CLOCK, f"ts {ts_ms} is too old")
+
+
+def parse_observation(layout: Layout, topic: ParsedTopic, raw: bytes,
+                      now_ms: int | None = None) -> Observation:
+    """Validate an input message against the contract and the layout."""
+    node = layout.node(topic.node)
+    if node is None:
+        raise RejectedMessage(Reject.UNKNOWN_NODE, f"node '{topic.node}' is not in the layout")
+    inp = node.input(topic.n)
+    if inp is None:
+        raise RejectedMessage(Reject.UNKNOWN_INPUT, f"node '{node.id}' has no input {topic.n}")
+    p = _validate_json(ObservationPayload, raw)
+    wanted = _FIELDS[inp.measures]
+    given = {f for f in _ALL_VALUE_FIELDS if getattr(p, f) is not None}
+    if given != set(wanted):
+        raise RejectedMessage(
+            Reject.WRONG_MEASURE,
+            f"input {topic.n} measures {inp.measures}: expected fields {sorted(wanted)}, "
+            f"got {sorted(given)}",
+        )
+    if p.laeq is not None and p.lamax is not None and p.lamax < p.laeq:
+        raise RejectedMessage(Reject.RANGE, "lamax below laeq")
+    now = int(time.time() * 1000) if now_ms is None else now_ms
+    ts = p.ts if p.synced else now  # an unsynced node clock counts from 1970/2000
+    check_clock(ts, now)
+    return Observation(node.id, inp.n, inp.measures, layout.zone_of(inp), inp.desk,
+                       ts, p.seq, p.synced, p)
+
+
+def parse_heartbeat(raw: bytes) -> HeartbeatPayload:
+    return _validate_json(HeartbeatPayload, raw)

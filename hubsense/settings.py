@@ -1,0 +1,137 @@
+"""The one typed configuration of a hubsense deployment, loaded in one place.
+
+Sources, later ones winning: defaults, a TOML file (`--config` or
+HUBSENSE_CONFIG), then environment variables such as HUBSENSE_MQTT__PORT.
+Unknown or misspelt keys are an error that names the key.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class MqttSettings(_Section):
+    host: str = "127.0.0.1"
+    port: int = Field(default=1883, ge=1, le=65535)
+    keepalive_s: int = Field(default=30, ge=5, le=600)
+
+
+class InfluxSettings(_Section):
+    url: str = "http://127.0.0.1:8086"
+    database: str = Field(default="hubsense", pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    username: str | None = None
+    password: SecretStr | None = None
+    timeout_s: float = Field(default=10.0, gt=0)
+
+
+_PLACEHOLDERS = frozenset({"", "changeme", "change-me", "password", "secret", "hubsense"})
+
+
+class Credentials(_Section):
+    """MQTT login of one service; placeholder passwords are refused."""
+
+    username: str = Field(min_length=1, max_length=64)
+    password: SecretStr
+
+    @field_validator("password")
+    @classmethod
+    def _no_placeholder(cls, v: SecretStr) -> SecretStr:
+        if v.get_secret_value().lower() in _PLACEHOLDERS:
+            raise ValueError("is empty or a placeholder; set a real secret")
+        return v
+
+
+class CollectorSettings(_Section):
+    mqtt: Credentials | None = None
+    client_id: str = "hubsense-collector"
+    batch_size: int = Field(default=5000, ge=1, le=100_000)
+    flush_interval_s: float = Field(default=0.2, gt=0, le=60)
+    evaluate_interval_s: float = Field(default=1.0, gt=0, le=60)
+    spool_dir: Path = Path(".hubsense/spool")
+    spool_max_mb: int = Field(default=512, ge=1)
+    metrics_port: int | None = Field(default=None, ge=1, le=65535)
+
+
+class ApiSettings(_Section):
+    mqtt: Credentials | None = None
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    language: str = Field(default="en", pattern=r"^(en|sv)$")
+    refresh_s: float = Field(default=2.0, gt=0, le=60)
+
+
+class StateSettings(_Section):
+    filling: float = Field(default=0.6, gt=0, le=1)
+    lively_db: float = Field(default=55.0, ge=0, le=140)
+    loud_db: float = Field(default=70.0, ge=0, le=140)
+    stale_factor: float = Field(default=2.5, ge=1, le=20)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="HUBSENSE_", env_nested_delimiter="__", extra="forbid",
+    )
+
+    layout: Path = Path("config/layout.yaml")
+    mqtt: MqttSettings = MqttSettings()
+    influx: InfluxSettings = InfluxSettings()
+    state: StateSettings = StateSettings()
+    collector: CollectorSettings = CollectorSettings()
+    api: ApiSettings = ApiSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = os.environ.get("HUBSENSE_CONFIG")
+        if path:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+
+class SettingsError(ValueError):
+    """Configuration that cannot be used; the message names the key."""
+
+
+def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
+    """Load settings from defaults, the TOML file and the environment."""
+    if path is not None:
+        path = Path(path)
+        if not path.is_file():
+            raise SettingsError(f"{path}: no such config file")
+        os.environ["HUBSENSE_CONFIG"] = str(path)
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        where = os.environ.get("HUBSENSE_CONFIG", "environment")
+        lines = [
+            f"{where}: {'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        ]
+        raise SettingsError("\n".join(lines)) from None
+
+
+def require_credentials(creds: Credentials | None, section: str) -> Credentials:
+    """Return a service's MQTT login, or say which keys are missing."""
+    if creds is None:
+        raise SettingsError(
+            f"{section}.mqtt.username and {section}.mqtt.password must be set "
+            f"(config file or HUBSENSE_{section.upper()}__MQTT__PASSWORD)"
+        )
+    return creds

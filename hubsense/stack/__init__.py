@@ -1,0 +1,1 @@
+"""Running hubsense's real services as child processes: the demo stack and the tests."""

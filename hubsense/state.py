@@ -1,0 +1,231 @@
+"""Live state of desks and zones, derived from observations with an explicit clock.
+
+Silence is modelled: an input whose node is offline, or has not been heard
+for `stale_factor` heartbeats, is *unknown*, never its last value. A zone is
+never shown free on the strength of a dead sensor.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+from hubsense.contract import Observation
+from hubsense.layout import Layout, Measure, Text, ZoneKind
+
+
+class DeskStatus(StrEnum):
+    OCCUPIED = "occupied"
+    FREE = "free"
+    UNKNOWN = "unknown"
+
+
+class ZoneStatus(StrEnum):
+    FREE = "free"
+    FILLING = "filling"
+    FULL = "full"
+    UNKNOWN = "unknown"
+
+
+class Noise(StrEnum):
+    CALM = "calm"
+    LIVELY = "lively"
+    LOUD = "loud"
+
+
+SEATABLE = frozenset(ZoneKind) - {ZoneKind.ENTRANCE}
+
+
+class DeskState(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    zone: str
+    status: DeskStatus
+    updated_ms: int | None = None
+
+
+class ZoneState(BaseModel):
+    """A zone as the screen and the API show it; published retained by the collector."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    name: Text
+    kind: ZoneKind
+    seatable: bool
+    capacity: int
+    status: ZoneStatus
+    occupied: int | None
+    desks_total: int
+    desks_free: int | None
+    desks_unknown: int
+    laeq: float | None = None
+    noise: Noise | None = None
+    stale: bool
+    updated_ms: int | None = None
+    last_seen_ms: int | None = None
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    filling: float = 0.6  # share of capacity from which a zone is "filling"
+    lively_db: float = 55.0  # LAeq from which a zone is "lively"
+    loud_db: float = 70.0
+    stale_factor: float = 2.5  # heartbeats of silence before an input is unknown
+
+
+@dataclass
+class _Input:
+    value: Observation | None = None
+
+
+@dataclass
+class _Node:
+    heartbeat_ms: int
+    online: bool = False
+    last_seen_ms: int | None = None
+    inputs: dict[int, _Input] = field(default_factory=dict)
+
+
+class SiteTracker:
+    """Holds the latest observation per input and derives desk and zone state."""
+
+    def __init__(self, layout: Layout, thresholds: Thresholds | None = None) -> None:
+        self.layout = layout
+        self.t = thresholds or Thresholds()
+        self._nodes = {
+            n.id: _Node(n.heartbeat_s * 1000, inputs={i.n: _Input() for i in n.inputs})
+            for n in layout.nodes
+        }
+        # zone id -> [(node id, input)] observing it, desks included
+        self._observers: dict[str, list[tuple[str, int, Measure, str | None]]] = {
+            z.id: [] for z in layout.zones
+        }
+        for n in layout.nodes:
+            for i in n.inputs:
+                self._observers[layout.zone_of(i)].append((n.id, i.n, i.measures, i.desk))
+
+    def observe(self, obs: Observation, now_ms: int) -> None:
+        """Take a validated observation; an older one (a redelivery) never wins."""
+        node = self._nodes[obs.node]
+        node.last_seen_ms = now_ms
+        node.online = True
+        slot = node.inputs[obs.n]
+        if slot.value is None or (obs.ts_ms, obs.seq) >= (slot.value.ts_ms, slot.value.seq):
+            slot.value = obs
+
+    def heard(self, node_id: str, now_ms: int) -> None:
+        """Note a heartbeat: the node is alive even if nothing changed."""
+        node = self._nodes[node_id]
+        node.last_seen_ms = now_ms
+        node.online = True
+
+    def set_online(self, node_id: str, online: bool, now_ms: int) -> None:
+        node = self._nodes[node_id]
+        node.online = online
+        if online:
+            node.last_seen_ms = now_ms
+
+    def node_fresh(self, node_id: str, now_ms: int) -> bool:
+        node = self._nodes[node_id]
+        if not node.online or node.last_seen_ms is None:
+            return False
+        return now_ms - node.last_seen_ms <= self.t.stale_factor * node.heartbeat_ms
+
+    def _value(self, node_id: str, n: int, now_ms: int) -> Observation | None:
+        if not self.node_fresh(node_id, now_ms):
+            return None
+        return self._nodes[node_id].inputs[n].value
+
+    def desks(self, now_ms: int) -> list[DeskState]:
+        out = []
+        for zone in self.layout.zones:
+            for node_id, n, _m, desk in self._observers[zone.id]:
+                if desk is None:
+                    continue
+                obs = self._value(node_id, n, now_ms)
+                if obs is None:
+                    status = DeskStatus.UNKNOWN
+                else:
+                    status = DeskStatus.OCCUPIED if obs.payload.present else DeskStatus.FREE
+                out.append(DeskState(id=desk, zone=zone.id, status=status,
+                                     updated_ms=obs.ts_ms if obs else None))
+        return out
+
+    def zone(self, zone_id: str, now_ms: int) -> ZoneState:
+        zone = self.layout.zone(zone_id)
+        assert zone is not None
+        observers = self._observers[zone_id]
+        desks_total = len(self.layout.desks_in(zone_id))
+        desk_free = desk_busy = 0
+        count: int | None = None
+        present: bool | None = None
+        laeq: float | None = None
+        stale = not observers
+        updated: list[int] = []
+        seen: list[int] = []
+        for node_id, n, measure, desk in observers:
+            last = self._nodes[node_id].last_seen_ms
+            if last is not None:
+                seen.append(last)
+            obs = self._value(node_id, n, now_ms)
+            if obs is None:
+                stale = True
+                continue
+            updated.append(obs.ts_ms)
+            p = obs.payload
+            if desk is not None:
+                desk_busy += bool(p.present)
+                desk_free += not p.present
+            elif measure is Measure.COUNT:
+                count = p.count
+            elif measure is Measure.PRESENCE:
+                present = p.present
+            elif measure is Measure.SOUND:
+                laeq = p.laeq
+        desks_unknown = desks_total - desk_free - desk_busy
+
+        occupied: int | None
+        if count is not None:
+            occupied = count
+        elif desks_total and desks_unknown < desks_total:
+            occupied = desk_busy
+        elif present is not None:
+            occupied = 1 if present else 0
+        else:
+            occupied = None
+
+        status = self._status(zone.capacity, occupied, desks_total, desk_free, desks_unknown)
+        noise = None
+        if laeq is not None:
+            noise = (Noise.LOUD if laeq >= self.t.loud_db
+                     else Noise.LIVELY if laeq >= self.t.lively_db else Noise.CALM)
+        return ZoneState(
+            id=zone.id, name=zone.name, kind=zone.kind, seatable=zone.kind in SEATABLE,
+            capacity=zone.capacity, status=status, occupied=occupied,
+            desks_total=desks_total,
+            desks_free=desk_free if desks_total and desks_unknown < desks_total else None,
+            desks_unknown=desks_unknown, laeq=laeq, noise=noise, stale=stale,
+            updated_ms=max(updated, default=None), last_seen_ms=max(seen, default=None),
+        )
+
+    def _status(self, capacity: int, occupied: int | None, desks_total: int,
+                desks_free: int, desks_unknown: int) -> ZoneStatus:
+        if occupied is None:
+            return ZoneStatus.UNKNOWN
+        if desks_total:
+            known = desks_total - desks_unknown
+            if desks_free == 0:
+                # No free desk among the known ones: full only if we know them all.
+                return ZoneStatus.FULL if desks_unknown == 0 else ZoneStatus.UNKNOWN
+            share = (known - desks_free) / desks_total
+            return ZoneStatus.FILLING if share >= self.t.filling else ZoneStatus.FREE
+        if capacity == 0 or occupied >= capacity:
+            return ZoneStatus.FULL
+        return ZoneStatus.FILLING if occupied / capacity >= self.t.filling else ZoneStatus.FREE
+
+    def zones(self, now_ms: int) -> list[ZoneState]:
+        return [self.zone(z.id, now_ms) for z in self.layout.zones]
