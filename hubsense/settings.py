@@ -81,6 +81,9 @@ class StateSettings(_Section):
     stale_factor: float = Field(default=2.5, ge=1, le=20)
 
 
+_config_file: str | None = None  # set only while load_settings() builds a Settings
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="HUBSENSE_", env_nested_delimiter="__", extra="forbid",
@@ -100,7 +103,7 @@ class Settings(BaseSettings):
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
-        path = os.environ.get("HUBSENSE_CONFIG")
+        path = _config_file or os.environ.get("HUBSENSE_CONFIG")
         if path:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
         return tuple(sources)
@@ -112,19 +115,22 @@ class SettingsError(ValueError):
 
 def load_settings(path: str | Path | None = None, **overrides: Any) -> Settings:
     """Load settings from defaults, the TOML file and the environment."""
-    if path is not None:
-        path = Path(path)
-        if not path.is_file():
-            raise SettingsError(f"{path}: no such config file")
-        os.environ["HUBSENSE_CONFIG"] = str(path)
+    global _config_file
+    if path is None:
+        path = os.environ.get("HUBSENSE_CONFIG")
+    if path is not None and not Path(path).is_file():
+        raise SettingsError(f"{path}: no such config file")
+    _config_file = str(path) if path is not None else None
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        where = os.environ.get("HUBSENSE_CONFIG", "environment")
+        where = _config_file or "environment"
         lines = [
             f"{where}: {'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
         ]
         raise SettingsError("\n".join(lines)) from None
+    finally:
+        _config_file = None
 
 
 def require_credentials(creds: Credentials | None, section: str) -> Credentials:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
 import socket
@@ -59,12 +60,20 @@ def tcp_open(host: str, port: int) -> bool:
         return False
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to SIGTERM this child if the runner dies, even by SIGKILL."""
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
 class Child:
     """One supervised child process with its output in a log file."""
 
     def __init__(self, name: str, argv: Sequence[str], log: Path,
-                 env: dict[str, str] | None = None, cwd: Path | None = None) -> None:
+                 env: dict[str, str] | None = None, cwd: Path | None = None,
+                 die_with_parent: bool = False) -> None:
         self.name = name
+        self.die_with_parent = die_with_parent
         self.argv = list(argv)
         self.log = log
         self.env = env
@@ -78,6 +87,7 @@ class Child:
             self.proc = subprocess.Popen(
                 self.argv, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                 env={**os.environ, **(self.env or {})}, cwd=self.cwd, start_new_session=True,
+                preexec_fn=_die_with_parent if self.die_with_parent else None,
             )
         return self
 

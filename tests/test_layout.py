@@ -1,0 +1,77 @@
+"""The layout loads, and a mistake fails with the file, the field and what was wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from hubsense.layout import LayoutError, Measure, ZoneKind, load_layout
+from tests.conftest import EXAMPLE_LAYOUT
+
+
+def _write(tmp_path: Path, data: object) -> Path:
+    p = tmp_path / "layout.yaml"
+    p.write_text(yaml.safe_dump(data))
+    return p
+
+
+def _example() -> dict:  # type: ignore[type-arg]
+    return yaml.safe_load(EXAMPLE_LAYOUT.read_text())
+
+
+def test_example_layout_is_an_innovation_hub() -> None:
+    layout = load_layout(EXAMPLE_LAYOUT)
+    kinds = [z.kind for z in layout.zones]
+    assert kinds.count(ZoneKind.BUZZ_ZONE) == 2
+    assert kinds.count(ZoneKind.MEETING_AREA) == 2
+    assert {ZoneKind.QUIET_ZONE, ZoneKind.LOUNGE, ZoneKind.ENTRANCE} <= set(kinds)
+    quiet = next(z for z in layout.zones if z.kind is ZoneKind.QUIET_ZONE)
+    assert len(layout.desks_in(quiet.id)) >= 4
+    node = layout.node("desk-q1")
+    assert node is not None and node.input(1) is not None
+    assert layout.zone_of(node.input(1)) == quiet.id  # type: ignore[arg-type]
+    assert layout.node("nope") is None
+
+
+@pytest.mark.parametrize(
+    ("mutate", "expected"),
+    [
+        (lambda d: d["zones"][0].update(capacity=-1), "zones.0.capacity"),
+        (lambda d: d["zones"][0].update(kind="sauna"), "zones.0.kind"),
+        (lambda d: d["zones"][1].update(id="Buzz North!"), "zones.1.id"),
+        (lambda d: d["zones"][0].update(colour="red"), "zones.0.colour"),
+        (lambda d: d["desks"][0].update(zone="nowhere"), "unknown zone 'nowhere'"),
+        (lambda d: d["nodes"][0]["inputs"][0].update(desk="q-99"), "unknown desk 'q-99'"),
+        (lambda d: d["nodes"][0]["inputs"][1].update(n=1), "input numbers repeated"),
+        (lambda d: d["nodes"][0]["inputs"][0].update(measures="count"), "nodes.0.inputs.0"),
+        (lambda d: d["nodes"][0]["inputs"][0].update(zone="quiet"), "exactly one of"),
+        (lambda d: d["desks"].append(dict(d["desks"][0])), "desk ids repeated"),
+        (lambda d: d["nodes"][1]["inputs"][0].update(desk="q-01"), "already observes"),
+        (lambda d: d.pop("site"), "site: Field required"),
+    ],
+)
+def test_layout_mistake_names_file_and_field(tmp_path: Path, mutate, expected: str) -> None:  # type: ignore[no-untyped-def]
+    data = _example()
+    mutate(data)
+    path = _write(tmp_path, data)
+    with pytest.raises(LayoutError) as err:
+        load_layout(path)
+    assert str(path) in str(err.value)
+    assert expected in str(err.value)
+
+
+def test_unreadable_and_invalid_yaml(tmp_path: Path) -> None:
+    with pytest.raises(LayoutError, match="cannot read"):
+        load_layout(tmp_path / "missing.yaml")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("zones: [\n")
+    with pytest.raises(LayoutError, match="not valid YAML"):
+        load_layout(bad)
+
+
+def test_measures_fix_the_target() -> None:
+    layout = load_layout(EXAMPLE_LAYOUT)
+    door = layout.node("door-1")
+    assert door is not None and door.inputs[0].measures is Measure.PASSAGE

@@ -1,0 +1,50 @@
+"""Configuration: one typed model; misspelt keys and placeholder secrets are refused by name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from hubsense.settings import SettingsError, load_settings, require_credentials
+
+
+def test_file_then_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    conf = tmp_path / "h.toml"
+    conf.write_text(
+        '[mqtt]\nport = 1999\n[collector.mqtt]\nusername = "c"\npassword = "s3cr3t-x"\n'
+    )
+    s = load_settings(conf)
+    assert s.mqtt.port == 1999
+    assert require_credentials(s.collector.mqtt, "collector").username == "c"
+    monkeypatch.setenv("HUBSENSE_MQTT__PORT", "2001")
+    assert load_settings(conf).mqtt.port == 2001
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("[mqtt]\nprot = 1\n", "mqtt.prot"),
+        ("[mqtt]\nport = 70000\n", "mqtt.port"),
+        ('[api.mqtt]\nusername = "api"\npassword = "changeme"\n', "api.mqtt.password"),
+        ("colour = 1\n", "colour"),
+    ],
+)
+def test_bad_key_is_named(tmp_path: Path, text: str, named: str) -> None:
+    conf = tmp_path / "h.toml"
+    conf.write_text(text)
+    with pytest.raises(SettingsError) as err:
+        load_settings(conf)
+    assert named in str(err.value) and str(conf) in str(err.value)
+
+
+def test_missing_credentials_say_which_keys(tmp_path: Path) -> None:
+    conf = tmp_path / "h.toml"
+    conf.write_text("")
+    with pytest.raises(SettingsError, match=r"api\.mqtt\.username"):
+        require_credentials(load_settings(conf).api.mqtt, "api")
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="no such config file"):
+        load_settings(tmp_path / "nope.toml")
