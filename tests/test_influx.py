@@ -1,0 +1,51 @@
+"""The v1 client: exact line protocol, and a round trip through a real InfluxDB."""
+
+from __future__ import annotations
+
+import pytest
+
+from hubsense.influx import InfluxError, InfluxV1, Point
+from hubsense.settings import InfluxSettings
+
+
+def test_line_protocol_escapes_every_special_character() -> None:
+    p = Point("pres ence,x", {"zo ne": "a,b=c d", "empty": ""},
+              {"present": True, "seq": 3, "db": 55.5, "note": 'say "hi" \\'}, 1000)
+    assert p.line() == (
+        r'pres\ ence\,x,zo\ ne=a\,b\=c\ d present=true,seq=3i,db=55.5,note="say \"hi\" \\" 1000'
+    )
+
+
+@pytest.mark.services
+def test_write_and_query_with_bound_parameters(influx_settings: InfluxSettings) -> None:
+    with InfluxV1(influx_settings) as db:
+        assert db.ping()
+        db.create_database()
+        db.write([Point("presence", {"desk": "q-01"}, {"present": True}, 1_000),
+                  Point("presence", {"desk": "q-02"}, {"present": False}, 2_000)])
+        # A hostile-looking value is data, not InfluxQL, when it is bound.
+        assert db.query("SELECT * FROM presence WHERE desk = $d", {"d": "x' OR 1=1 --"}) == []
+        [series] = db.query("SELECT present FROM presence WHERE desk = $d", {"d": "q-02"})
+        assert series.rows() == [{"time": 2_000, "present": False}]
+        # Same series and time: a replay overwrites instead of adding a point.
+        db.write([Point("presence", {"desk": "q-02"}, {"present": False}, 2_000)])
+        [count] = db.query("SELECT count(present) FROM presence")
+        assert count.values[0][1] == 2
+
+
+@pytest.mark.services
+def test_errors_say_whether_a_retry_can_help(influx_settings: InfluxSettings) -> None:
+    with InfluxV1(influx_settings) as db:
+        db.create_database()
+        with pytest.raises(InfluxError) as bad:
+            db.write_lines("not line protocol")
+        assert bad.value.retryable is False
+        with pytest.raises(InfluxError) as err:
+            db.query("SELECT FROM WHERE")
+        assert err.value.retryable is False
+    down = InfluxSettings(url="http://127.0.0.1:9", database="x", timeout_s=1)
+    with InfluxV1(down) as db:
+        assert not db.ping()
+        with pytest.raises(InfluxError) as gone:
+            db.write([Point("m", {}, {"v": 1}, 1)])
+        assert gone.value.retryable is True
