@@ -1,0 +1,204 @@
+"""The site's live state as the collector last published it, held in memory.
+
+Fed from retained MQTT messages (see `api.subscriber`); every request is
+answered from here, never from a database. While the broker connection is
+down or the collector is not `online`, every zone reads *unknown*: a zone is
+never shown free on the strength of a dead pipeline.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from hubsense.contract import ONLINE, ROOT
+from hubsense.layout import ID_RE, Layout
+from hubsense.state import SEATABLE, DeskState, DeskStatus, ZoneState, ZoneStatus
+
+log = logging.getLogger(__name__)
+
+M = TypeVar("M", ZoneState, DeskState, "NodeHealth")
+
+
+class NodeHealth(BaseModel):
+    """A node's health as the collector publishes it; unknown fields are kept out."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    id: str
+    online: bool | None = None
+    last_seen_ms: int | None = None
+    fw: str | None = None
+    rssi: int | None = None
+    heap_free: int | None = None
+    drops: int | None = None
+    uptime_s: int | None = None
+
+
+class Rejected(ValueError):
+    """A state message that was dropped; `reason` is what gets counted."""
+
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(f"{reason}: {detail}")
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One consistent view of the state; `version` grows with every change."""
+
+    version: int
+    live: bool
+    zones: tuple[ZoneState, ...]
+    desks: tuple[DeskState, ...]
+    _memo: dict[str, bytes] = field(default_factory=dict, compare=False, repr=False)
+
+    def encoded(self, key: str, build: Callable[[], bytes]) -> bytes:
+        """Serialise once per state version: most requests just copy bytes."""
+        body = self._memo.get(key)
+        if body is None:
+            body = self._memo[key] = build()
+        return body
+
+
+class LiveState:
+    """Hold the latest retained state per zone, desk and node, thread-safely."""
+
+    def __init__(self, layout: Layout) -> None:
+        self.layout = layout
+        self._prefix = f"{ROOT}/{layout.site.id}/"
+        self._lock = threading.Lock()
+        self._zones: dict[str, ZoneState] = {}
+        self._desks: dict[str, DeskState] = {}
+        self._nodes: dict[str, NodeHealth] = {}
+        self._connected = False
+        self._collector_online = False
+        self._version = 0
+        self._snapshot: Snapshot | None = None
+        self.rejected: Counter[str] = Counter()
+        self._listeners: list[Callable[[], None]] = []
+        self._desk_ids = {d.id: d.zone for d in layout.desks}
+        self._desks_total = {z.id: len(layout.desks_in(z.id)) for z in layout.zones}
+
+    def on_change(self, listener: Callable[[], None]) -> None:
+        """Call `listener` (from the MQTT thread) after every change."""
+        self._listeners.append(listener)
+
+    def set_connected(self, connected: bool) -> None:
+        """Note the broker connection; a lost one also forgets the collector's status."""
+        with self._lock:
+            self._connected = connected
+            if not connected:
+                self._collector_online = False
+        self._changed()
+
+    def apply(self, topic: str, payload: bytes) -> bool:
+        """Take one retained message; a bad one is logged, counted and dropped."""
+        try:
+            with self._lock:
+                self._apply(topic, payload)
+        except (ValueError, ValidationError) as exc:
+            reason = exc.reason if isinstance(exc, Rejected) else "bad_payload"
+            self.rejected[reason] += 1
+            log.warning("dropped state message on %s: %s", topic, exc)
+            return False
+        self._changed()
+        return True
+
+    def _apply(self, topic: str, payload: bytes) -> None:
+        if not topic.startswith(self._prefix):
+            raise Rejected("bad_topic", "not this site")
+        parts = topic[len(self._prefix):].split("/")
+        if parts == ["collector", "status"]:
+            self._collector_online = payload == ONLINE
+            return
+        if len(parts) != 3 or parts[0] != "state" or not ID_RE.match(parts[2]):
+            raise Rejected("bad_topic", "not a state topic")
+        what, ident = parts[1], parts[2]
+        if what == "zone" and self.layout.zone(ident) is not None:
+            self._store(self._zones, ident, payload, ZoneState.model_validate_json)
+        elif what == "desk" and ident in self._desk_ids:
+            self._store(self._desks, ident, payload, DeskState.model_validate_json)
+        elif what == "node" and self.layout.node(ident) is not None:
+            self._store(self._nodes, ident, payload,
+                        lambda raw: NodeHealth.model_validate(_with_id(raw, ident)))
+        elif what in ("zone", "desk", "node"):
+            raise Rejected("unknown_id", f"{what} '{ident}' is not in the layout")
+        else:
+            raise Rejected("bad_topic", f"unknown state kind '{what}'")
+
+    @staticmethod
+    def _store(store: dict[str, M], ident: str, payload: bytes,
+               parse: Callable[[bytes], M]) -> None:
+        if not payload:  # a cleared retained message
+            store.pop(ident, None)
+            return
+        value = parse(payload)
+        if value.id != ident:
+            raise Rejected("bad_payload", f"id does not match topic '{ident}'")
+        store[ident] = value
+
+    def _changed(self) -> None:
+        with self._lock:
+            self._version += 1
+            self._snapshot = None
+        for listener in self._listeners:
+            listener()
+
+    @property
+    def live(self) -> bool:
+        return self._connected and self._collector_online
+
+    def snapshot(self) -> Snapshot:
+        """Return the current state, zones in layout order; cached until the next change."""
+        with self._lock:
+            if self._snapshot is None:
+                live = self._connected and self._collector_online
+                zones = tuple(self._zone(z.id, live) for z in self.layout.zones)
+                desks = tuple(self._desk(d.id, d.zone, live) for d in self.layout.desks)
+                self._snapshot = Snapshot(self._version, live, zones, desks)
+            return self._snapshot
+
+    def nodes(self) -> list[NodeHealth]:
+        """Return every layout node's last published health (bare id when none yet)."""
+        with self._lock:
+            return [self._nodes.get(n.id) or NodeHealth(id=n.id) for n in self.layout.nodes]
+
+    def _zone(self, zone_id: str, live: bool) -> ZoneState:
+        state = self._zones.get(zone_id)
+        if state is not None and live:
+            return state
+        total = self._desks_total[zone_id]
+        unknown: dict[str, Any] = {
+            "status": ZoneStatus.UNKNOWN, "occupied": None, "desks_free": None,
+            "desks_unknown": total, "laeq": None, "noise": None, "stale": True,
+        }
+        if state is not None:
+            return state.model_copy(update=unknown)
+        zone = self.layout.zone(zone_id)
+        assert zone is not None
+        return ZoneState(id=zone.id, name=zone.name, kind=zone.kind,
+                         seatable=zone.kind in SEATABLE, capacity=zone.capacity,
+                         desks_total=total, **unknown)
+
+    def _desk(self, desk_id: str, zone_id: str, live: bool) -> DeskState:
+        state = self._desks.get(desk_id)
+        if state is not None and live:
+            return state
+        return DeskState(id=desk_id, zone=zone_id, status=DeskStatus.UNKNOWN,
+                         updated_ms=state.updated_ms if state else None)
+
+
+def _with_id(payload: bytes, ident: str) -> dict[str, Any]:
+    """Give a node health payload the id its topic names: the topic is authoritative."""
+    data = json.loads(payload)
+    if not isinstance(data, dict):
+        raise Rejected("bad_payload", "node health is not a JSON object")
+    return {**data, "id": ident}

@@ -1,0 +1,129 @@
+"""Fixtures for the API: a real uvicorn on a free port, fed by a real Mosquitto.
+
+State is published retained as the `tester` superuser, exactly as the
+collector publishes it: that is the contract, not a mock of it.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import paho.mqtt.client as mqtt
+import pytest
+import uvicorn
+from fastapi import FastAPI
+from paho.mqtt.enums import CallbackAPIVersion
+from pydantic import SecretStr
+
+from api.main import create_app
+from hubsense.contract import collector_status_topic, state_topic
+from hubsense.layout import Layout
+from hubsense.settings import ApiSettings, Credentials, MqttSettings, Settings
+from hubsense.stack.mosquitto import Mosquitto
+from hubsense.stack.processes import free_port, wait_until
+from hubsense.state import ZoneState, ZoneStatus
+
+T = TypeVar("T")
+
+
+def eventually(check: Callable[[], T | None], timeout: float = 5.0, what: str = "") -> T:
+    """Poll `check` until it returns something truthy; fail with `what` at the deadline."""
+    deadline = time.monotonic() + timeout
+    last: T | None = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(0.02)
+    pytest.fail(f"not within {timeout} s: {what} (last: {last!r})")
+
+
+class Publisher:
+    """Publishes retained state as the collector would, logged in as `tester`."""
+
+    def __init__(self, broker: Mosquitto, site: str) -> None:
+        self.site = site
+        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="tester-pub")
+        self.client.username_pw_set("tester", broker.users.passwords["tester"])
+        self.client.connect(broker.host, broker.port)
+        self.client.loop_start()
+
+    def publish(self, topic: str, payload: bytes | str) -> None:
+        self.client.publish(topic, payload, qos=1, retain=True).wait_for_publish(5)
+
+    def collector(self, status: str) -> None:
+        self.publish(collector_status_topic(self.site), status)
+
+    def zone(self, state: ZoneState) -> None:
+        self.publish(state_topic(self.site, "zone", state.id), state.model_dump_json())
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+@pytest.fixture
+def publisher(broker: Mosquitto, layout: Layout) -> Iterator[Publisher]:
+    pub = Publisher(broker, layout.site.id)
+    yield pub
+    pub.close()
+
+
+def zone_state(layout: Layout, zone_id: str, status: ZoneStatus = ZoneStatus.FREE,
+               occupied: int | None = 0, **extra: Any) -> ZoneState:
+    """A zone state shaped like the collector's, for a zone of the example layout."""
+    zone = layout.zone(zone_id)
+    assert zone is not None
+    desks = len(layout.desks_in(zone_id))
+    fields: dict[str, Any] = {
+        "id": zone.id, "name": zone.name, "kind": zone.kind, "seatable": True,
+        "capacity": zone.capacity, "status": status, "occupied": occupied,
+        "desks_total": desks, "desks_free": desks - (occupied or 0) if desks else None,
+        "desks_unknown": 0, "stale": False, "updated_ms": int(time.time() * 1000),
+        "last_seen_ms": int(time.time() * 1000),
+    }
+    return ZoneState(**{**fields, **extra})
+
+
+@pytest.fixture
+def api_settings(broker: Mosquitto) -> Settings:
+    login = Credentials(username="api", password=SecretStr(broker.users.passwords["api"]))
+    return Settings(mqtt=MqttSettings(host=broker.host, port=broker.port),
+                    api=ApiSettings(port=free_port(), mqtt=login))
+
+
+@dataclass
+class ApiServer:
+    """The real app under uvicorn in a thread, on a free port."""
+
+    app: FastAPI
+    server: uvicorn.Server
+    thread: threading.Thread
+    url: str
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+        assert not self.thread.is_alive(), "uvicorn did not stop"
+
+
+def start_api(settings: Settings, layout: Layout) -> ApiServer:
+    app = create_app(settings, layout)
+    config = uvicorn.Config(app, host=settings.api.host, port=settings.api.port,
+                            log_level="warning", ws="none", timeout_graceful_shutdown=1)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
+    thread.start()
+    wait_until(lambda: server.started, 10, "api", thread.is_alive)
+    return ApiServer(app, server, thread, f"http://{settings.api.host}:{settings.api.port}")
+
+
+@pytest.fixture
+def api(api_settings: Settings, layout: Layout) -> Iterator[ApiServer]:
+    server = start_api(api_settings, layout)
+    yield server
+    server.stop()
