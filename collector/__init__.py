@@ -1,0 +1,1 @@
+"""The collector: MQTT node messages in, validated points and live state out."""

@@ -7,6 +7,7 @@ of the contract is pinned by tests that run the real firmware against it.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass
 from enum import StrEnum
@@ -82,18 +83,23 @@ class ParsedTopic:
     n: int = 0
 
 
+# ASCII only: str.isdigit() also accepts digits of other scripts, which int() reads.
+_INPUT_RE = re.compile(r"[1-9][0-9]?")
+
+
 def parse_node_topic(topic: str, site: str) -> ParsedTopic:
     """Split a node topic; anything not of the v1 shape is a TOPIC rejection."""
     parts = topic.split("/")
     prefix = ["hubsense", VERSION, site, "node"]
-    if len(parts) < 6 or parts[:4] != prefix or not ID_RE.match(parts[4]):
+    # fullmatch: with match(), "$" also accepts an id ending in a newline.
+    if len(parts) < 6 or parts[:4] != prefix or not ID_RE.fullmatch(parts[4]):
         raise RejectedMessage(Reject.TOPIC, "not a v1 node topic of this site")
     node, rest = parts[4], parts[5:]
     if rest == ["status"]:
         return ParsedTopic(node, NodeTopic.STATUS)
     if rest == ["heartbeat"]:
         return ParsedTopic(node, NodeTopic.HEARTBEAT)
-    if len(rest) == 2 and rest[0] == "in" and rest[1].isdigit() and len(rest[1]) <= 2:
+    if len(rest) == 2 and rest[0] == "in" and _INPUT_RE.fullmatch(rest[1]):
         return ParsedTopic(node, NodeTopic.INPUT, int(rest[1]))
     raise RejectedMessage(Reject.TOPIC, "unknown node topic leaf")
 
@@ -103,7 +109,9 @@ BootId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{4,16}$")]
 
 
 class _Payload(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    # Strict: the contract says bool and int, so "yes", 1 or "7" are rejections,
+    # not values pydantic's lax mode would quietly coerce.
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True)
 
 
 class ObservationPayload(_Payload):

@@ -1,0 +1,105 @@
+"""One MQTT message in: line protocol and tracker updates out, or a counted rejection."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+
+from collector.lines import LineBuilder
+from collector.metrics import Metrics
+from collector.ratelog import RateLimitedLog
+from hubsense.contract import (
+    OFFLINE,
+    ONLINE,
+    NodeTopic,
+    Reject,
+    RejectedMessage,
+    check_clock,
+    parse_heartbeat,
+    parse_node_topic,
+    parse_observation,
+)
+from hubsense.layout import Layout
+from hubsense.state import SiteTracker
+
+log = logging.getLogger(__name__)
+
+# Larger than any valid payload by far; refuse before parsing a flood of bytes.
+MAX_PAYLOAD = 2048
+
+RejectHook = Callable[[str, bytes, RejectedMessage], None]
+
+
+class Ingest:
+    """Validate node messages against the contract and the layout; feed the tracker."""
+
+    def __init__(self, layout: Layout, tracker: SiteTracker, metrics: Metrics,
+                 clock: Callable[[], float] = time.time,
+                 on_reject: RejectHook | None = None) -> None:
+        self.layout = layout
+        self.site = layout.site.id
+        self.tracker = tracker
+        self.metrics = metrics
+        self.lines = LineBuilder(layout)
+        self.clock = clock
+        self.lock = threading.Lock()  # guards the tracker; the state thread reads it
+        self.changed = threading.Event()  # set when state may have changed
+        self._on_reject = on_reject
+        self._rlog = RateLimitedLog(log)
+        self._online: dict[str, bool] = {}
+
+    def handle(self, topic: str, payload: bytes) -> list[str]:
+        """Return the lines to write for one message; never raises."""
+        self.metrics.messages += 1  # only the MQTT thread writes this counter
+        try:
+            return self._handle(topic, payload)
+        except RejectedMessage as rej:
+            self.reject(topic, payload, rej)
+        except Exception:  # a bug must cost one message, not the loop
+            self.metrics.inc("internal_errors")
+            log.exception("unexpected error handling a message on %r", topic[:200])
+        return []
+
+    def reject(self, topic: str, payload: bytes, rej: RejectedMessage) -> None:
+        self.metrics.reject(rej.reason)
+        # repr() keeps newlines and control characters in a topic out of the log's format.
+        if not self._rlog.warning(rej.reason.value, "rejected %s on %r: %s",
+                                  rej.reason.value, topic[:200], rej.detail[:200]):
+            self.metrics.logs_suppressed = self._rlog.suppressed
+        if self._on_reject is not None:
+            self._on_reject(topic, payload, rej)
+
+    def _handle(self, topic: str, payload: bytes) -> list[str]:
+        now = int(self.clock() * 1000)
+        t = parse_node_topic(topic, self.site)
+        if len(payload) > MAX_PAYLOAD:
+            raise RejectedMessage(Reject.PAYLOAD, f"{len(payload)} bytes is too large")
+        if t.leaf is NodeTopic.INPUT:
+            obs = parse_observation(self.layout, t, payload, now)
+            out = [self.lines.observation(obs)]
+            with self.lock:
+                self.tracker.observe(obs, now)
+            self.changed.set()
+            return out
+        if self.layout.node(t.node) is None:
+            raise RejectedMessage(Reject.UNKNOWN_NODE, f"node '{t.node}' is not in the layout")
+        if t.leaf is NodeTopic.HEARTBEAT:
+            hb = parse_heartbeat(payload)
+            ts = hb.ts if hb.synced else now
+            check_clock(ts, now)
+            with self.lock:
+                self.tracker.heard(t.node, now)
+            self.changed.set()
+            return [self.lines.heartbeat(t.node, hb, ts)]
+        if payload not in (ONLINE, OFFLINE):
+            raise RejectedMessage(Reject.PAYLOAD, "status is neither 'online' nor 'offline'")
+        online = payload == ONLINE
+        with self.lock:
+            self.tracker.set_online(t.node, online, now)
+        self.changed.set()
+        if self._online.get(t.node) == online:
+            return []  # a retained status seen again on reconnect is not news
+        self._online[t.node] = online
+        return [self.lines.node_status(t.node, online, now)]

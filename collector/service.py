@@ -1,0 +1,165 @@
+"""The collector service: MQTT in, InfluxDB and retained live state out."""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
+from paho.mqtt.subscribeoptions import SubscribeOptions
+
+from collector.ingest import Ingest
+from collector.live import LiveState
+from collector.metrics import Metrics
+from collector.writer import BatchWriter
+from hubsense.contract import OFFLINE, ONLINE, collector_status_topic, node_subscriptions
+from hubsense.influx import InfluxV1
+from hubsense.layout import Layout, load_layout
+from hubsense.settings import Settings, require_credentials
+from hubsense.state import SiteTracker, Thresholds
+
+log = logging.getLogger(__name__)
+
+# Keep the session (and the messages queued in it) for a day of collector downtime.
+SESSION_EXPIRY_S = 24 * 3600
+# Bound paho's own outgoing queue (state publishes while the broker is away).
+MAX_OUTGOING_QUEUE = 10_000
+
+
+class Collector:
+    """Wire MQTT, validation, live state and the InfluxDB writer into one service."""
+
+    def __init__(self, settings: Settings, layout: Layout | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
+        self.settings = settings
+        cfg = settings.collector
+        self._creds = require_credentials(cfg.mqtt, "collector")
+        self.layout = layout or load_layout(settings.layout)
+        self.site = self.layout.site.id
+        self.metrics = Metrics()
+        st = settings.state
+        tracker = SiteTracker(self.layout, Thresholds(
+            filling=st.filling, lively_db=st.lively_db, loud_db=st.loud_db,
+            stale_factor=st.stale_factor))
+        self.ingest = Ingest(self.layout, tracker, self.metrics, clock)
+        self.influx = InfluxV1(settings.influx)
+        self.writer = BatchWriter(self.influx, self.metrics, self._ack, cfg.batch_size,
+                                  cfg.flush_interval_s)
+        self.live = LiveState(self.ingest, self._publish_state, self.writer.put,
+                              cfg.evaluate_interval_s)
+        self._gen = 0  # connection generation: an ack never crosses a reconnect
+        self._closing = False
+        self.connected = threading.Event()
+        self.client = self._make_client()
+
+    def _make_client(self) -> mqtt.Client:
+        c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=self.settings.collector.client_id,
+                        protocol=mqtt.MQTTv5, manual_ack=True)
+        c.username_pw_set(self._creds.username, self._creds.password.get_secret_value())
+        c.will_set(collector_status_topic(self.site), OFFLINE, qos=1, retain=True)
+        c.max_queued_messages_set(MAX_OUTGOING_QUEUE)
+        c.reconnect_delay_set(1, 5)
+        c.on_connect = self._on_connect
+        c.on_disconnect = self._on_disconnect
+        c.on_message = self._on_message
+        return c
+
+    def start(self, timeout: float = 15.0) -> Collector:
+        """Connect and begin; returns once subscribed (or raises after `timeout`)."""
+        self.writer.start()
+        props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+        props.SessionExpiryInterval = SESSION_EXPIRY_S
+        m = self.settings.mqtt
+        self.client.connect_async(m.host, m.port, keepalive=m.keepalive_s, clean_start=False,
+                                  properties=props)
+        self.client.loop_start()
+        if not self.connected.wait(timeout):
+            self.stop()
+            raise TimeoutError(f"collector could not connect to MQTT at {m.host}:{m.port}")
+        self.live.start()
+        log.info("collector for site %s running", self.site)
+        return self
+
+    def stop(self) -> None:
+        """Drain and acknowledge what was received, say offline, disconnect."""
+        self._closing = True  # later messages stay unacknowledged: the broker keeps them
+        self.live.stop()
+        self.writer.stop()
+        if self.client.is_connected():
+            info = self.client.publish(collector_status_topic(self.site), OFFLINE, qos=1,
+                                       retain=True)
+            try:
+                info.wait_for_publish(5)
+            except (RuntimeError, ValueError):
+                log.warning("could not publish collector offline status")
+        self.client.disconnect()
+        self.client.loop_stop()
+        self.influx.close()
+        log.info("collector stopped")
+
+    def __enter__(self) -> Collector:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
+    # -- paho callbacks (run on paho's network thread) --
+
+    def _on_connect(self, client: mqtt.Client, _u: Any, flags: mqtt.ConnectFlags,
+                    rc: ReasonCode, _p: Properties | None) -> None:
+        if rc.is_failure:
+            log.error("MQTT connection refused: %s", rc)
+            return
+        self._gen += 1
+        opts = SubscribeOptions(qos=1)
+        client.subscribe([(t, opts) for t in node_subscriptions(self.site)])
+        client.publish(collector_status_topic(self.site), ONLINE, qos=1, retain=True)
+        self.live.forget()
+        log.info("MQTT connected (session present: %s)", flags.session_present)
+        self.connected.set()
+
+    def _on_disconnect(self, _c: mqtt.Client, _u: Any, _f: mqtt.DisconnectFlags,
+                       rc: ReasonCode, _p: Properties | None) -> None:
+        self.connected.clear()
+        if not self._closing:
+            log.warning("MQTT disconnected (%s); reconnecting", rc)
+
+    def _on_message(self, _c: mqtt.Client, _u: Any, msg: mqtt.MQTTMessage) -> None:
+        if self._closing:
+            return
+        lines = self.ingest.handle(msg.topic, bytes(msg.payload))
+        self.writer.put(lines, msg.mid, msg.qos, self._gen)
+
+    def _ack(self, mid: int, qos: int, gen: int) -> None:
+        if gen == self._gen:
+            self.client.ack(mid, qos)
+
+    def _publish_state(self, topic: str, payload: bytes) -> None:
+        self.client.publish(topic, payload, qos=1, retain=True)
+        self.metrics.inc("states_published")
+
+
+def run(settings: Settings) -> None:
+    """Run the collector until SIGTERM or SIGINT, then shut down cleanly."""
+    stop = threading.Event()
+
+    def _signal(signum: int, _frame: FrameType | None) -> None:
+        log.info("signal %d: stopping", signum)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _signal)
+    signal.signal(signal.SIGINT, _signal)
+    collector = Collector(settings).start()
+    try:
+        stop.wait()
+    finally:
+        collector.stop()

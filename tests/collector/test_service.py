@@ -1,0 +1,140 @@
+"""The collector against real Mosquitto and real InfluxDB: points, state, rejections."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+import pytest
+
+from collector.service import Collector
+from hubsense.contract import ROOT, Reject, input_topic, node_topic
+from hubsense.influx import InfluxV1
+from tests.collector.conftest import SITE, FakeClock, NodeSim, count, measurements, wait_for
+
+pytestmark = pytest.mark.services
+
+NOW = lambda: int(time.time() * 1000)  # noqa: E731
+
+
+def test_presence_reaches_influx_and_retained_state(
+        collector: Collector, tester: NodeSim, influx: InfluxV1) -> None:
+    wait_for(lambda: tester.get(f"{ROOT}/{SITE}/collector/status") == b"online",
+             what="collector online")
+    tester.status("desk-q1", True)
+    ts = tester.observe("desk-q1", 1, present=True)
+
+    def point() -> list[dict[str, object]]:
+        s = influx.query('SELECT * FROM "presence" WHERE "desk" = $d', {"d": "q-01"})
+        return s[0].rows() if s else []
+
+    rows = wait_for(point, what="presence point")
+    assert rows == [{"time": ts, "desk": "q-01", "zone": "quiet", "node": "desk-q1",
+                     "input": "1", "site": SITE, "present": True, "seq": tester.seq,
+                     "synced": True}]
+    desk = wait_for(lambda: (d := tester.state("desk", "q-01")) and
+                    d["status"] == "occupied" and d, what="desk q-01 occupied")
+    assert desk["zone"] == "quiet"
+    zone = wait_for(lambda: (z := tester.state("zone", "quiet")) and z["occupied"] == 1 and z,
+                    what="zone quiet occupied 1")
+    # Other desks of the zone have not been heard: the zone is stale, not free.
+    assert zone["stale"] is True and zone["desks_unknown"] == 7
+    wait_for(lambda: count(influx, "zone_state", "capacity") >= 1, what="zone_state point")
+
+
+def test_redelivery_overwrites_the_same_point(
+        collector: Collector, tester: NodeSim, influx: InfluxV1) -> None:
+    ts = NOW()
+    for _ in range(3):
+        tester.publish(input_topic(SITE, "buzz-n", 1),
+                       json.dumps({"seq": 5, "ts": ts, "synced": True, "count": 9}))
+    wait_for(lambda: collector.metrics.messages >= 3 and collector.writer.idle.is_set(),
+             what="three messages handled")
+    wait_for(lambda: count(influx, "zone_count") == 1, what="one point")
+    assert collector.metrics.points_written >= 3  # written three times, stored once
+
+
+BAD = [
+    # (topic, payload, reason)
+    (input_topic(SITE, "desk-q1", 1), b"{not json", Reject.PAYLOAD),
+    (input_topic(SITE, "desk-q1", 1), b'{"seq": 1, "ts": 1, "present": "yes"}', Reject.PAYLOAD),
+    (input_topic(SITE, "ghost", 1), b'{"seq": 1, "ts": 1, "present": true}',
+     Reject.UNKNOWN_NODE),
+    (input_topic(SITE, "desk-q1", 9), b'{"seq": 1, "ts": 1, "present": true}',
+     Reject.UNKNOWN_INPUT),
+    (input_topic(SITE, "buzz-n", 1), b'{"seq": 1, "ts": 1, "count": 1001}', Reject.RANGE),
+    (input_topic(SITE, "buzz-n", 1), b'{"seq": 1, "ts": 1, "present": true}',
+     Reject.WRONG_MEASURE),
+    (f"{ROOT}/{SITE}/node/desk-q1/in/x", b'{"seq": 1, "ts": 1, "present": true}',
+     Reject.TOPIC),
+    (f"{ROOT}/{SITE}/node/Desk Q1/status", b"online", Reject.TOPIC),
+    (node_topic(SITE, "desk-q1", "status"), b"maybe", Reject.PAYLOAD),
+    (node_topic(SITE, "ghost", "heartbeat"), b"{}", Reject.UNKNOWN_NODE),
+]
+
+
+def test_bad_input_is_counted_logged_and_never_written(
+        collector: Collector, tester: NodeSim, influx: InfluxV1,
+        caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="collector.ingest")
+    now = NOW()
+    for topic, payload, _ in BAD:
+        tester.publish(topic, payload.replace(b'"ts": 1', f'"ts": {now}'.encode()))
+    # A valid message after the bad ones proves the loop kept going.
+    tester.observe("buzz-n", 1, count=3)
+    wait_for(lambda: count(influx, "zone_count") == 1, what="the good point")
+    expected: dict[str, int] = {}
+    for _, _, reason in BAD:
+        expected[reason.value] = expected.get(reason.value, 0) + 1
+    got = {r: n for r, n in collector.metrics.rejected.items() if n}
+    assert got == expected
+    for topic, _, reason in BAD:
+        assert any(reason.value in r.getMessage() and repr(topic) in r.getMessage()
+                   for r in caplog.records), (topic, reason)
+    assert measurements(influx) <= {"zone_count", "zone_state", "desk_state", "node_status"}
+    assert count(influx, "zone_count") == 1
+    assert collector.metrics.internal_errors == 0
+
+
+def test_clock_far_off_is_refused(collector: Collector, tester: NodeSim, influx: InfluxV1) -> None:
+    tester.observe("buzz-n", 1, ts=NOW() + 3_600_000, count=1)
+    tester.observe("buzz-n", 1, ts=NOW() - 8 * 86_400_000, count=1)
+    wait_for(lambda: collector.metrics.rejected[Reject.CLOCK.value] == 2, what="two rejections")
+    assert count(influx, "zone_count") == 0
+
+
+def test_offline_or_silent_node_makes_its_zone_stale(
+        collector: Collector, tester: NodeSim, clock: FakeClock) -> None:
+    for node in ("desk-q1", "desk-q2"):
+        tester.status(node, True)
+        for n in range(1, 5):
+            tester.observe(node, n, present=False)
+    wait_for(lambda: (z := tester.state("zone", "quiet")) and z["desks_free"] == 8
+             and not z["stale"] and z["status"] == "free", what="quiet zone all free")
+
+    tester.status("desk-q1", False)
+    wait_for(lambda: (z := tester.state("zone", "quiet")) and z["stale"]
+             and z["desks_unknown"] == 4, what="quiet zone stale after offline")
+    assert (tester.state("desk", "q-01") or {})["status"] == "unknown"
+    assert (tester.state("desk", "q-05") or {})["status"] == "free"
+
+    # desk-q2 is online but falls silent: no message at all, only time passes.
+    clock.offset = 30 * 2.5 + 1
+    z = wait_for(lambda: (z := tester.state("zone", "quiet")) and z["status"] == "unknown" and z,
+                 what="quiet zone unknown after silence")
+    assert z["desks_free"] is None and z["stale"] is True
+    assert (tester.state("desk", "q-05") or {})["status"] == "unknown"
+
+
+def test_heartbeat_and_status_are_written(
+        collector: Collector, tester: NodeSim, influx: InfluxV1) -> None:
+    ts = NOW()
+    hb = {"seq": 1, "ts": ts, "synced": True, "boot": "9f3a51c2", "fw": "0.1.0",
+          "uptime_s": 12, "heap_free": 61440, "rssi": -61, "drops": 2}
+    tester.publish(node_topic(SITE, "door-1", "heartbeat"), json.dumps(hb))
+    tester.status("door-1", True)
+    rows = wait_for(lambda: (s := influx.query('SELECT * FROM "node_heartbeat"')) and
+                    s[0].rows(), what="heartbeat point")
+    assert rows[0]["time"] == ts and rows[0]["heap_free"] == 61440 and rows[0]["fw"] == "0.1.0"
+    wait_for(lambda: count(influx, "node_status", "online") == 1, what="status point")
