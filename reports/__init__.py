@@ -1,0 +1,1 @@
+"""Reports for facility staff and the hub team: utilization, visits, events, rollups."""
