@@ -1,0 +1,1 @@
+"""Sensor drivers: each takes its pin or bus, never creates one."""

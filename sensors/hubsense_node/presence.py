@@ -1,0 +1,35 @@
+"""Occupied / free from a motion or distance detector, robust to flicker."""
+
+from time import ticks_diff
+
+
+class Presence:
+    """Settle: a detection must last `settle_ms` to count. Hold: stay occupied
+    `hold_ms` after the last detection, because a PIR sees motion, not people."""
+
+    def __init__(self, settle_ms, hold_ms, now=0):
+        self.present = False
+        self._settle = settle_ms
+        # Never free faster than a flicker could settle.
+        self._hold = max(hold_ms, settle_ms)
+        self._raw = False
+        self._since = now
+        self._seen = now
+
+    def update(self, raw, now):
+        """Feed one sample taken at ticks `now`; return True when `present` changed."""
+        raw = bool(raw)
+        if raw != self._raw:
+            self._raw = raw
+            self._since = now
+        if raw:
+            if self.present:
+                self._seen = now
+            elif ticks_diff(now, self._since) >= self._settle:
+                self._seen = now
+                self.present = True
+                return True
+        elif self.present and ticks_diff(now, self._seen) >= self._hold:
+            self.present = False
+            return True
+        return False

@@ -1,0 +1,83 @@
+"""Node payloads and the no-allocation sampling loop."""
+
+import json
+import os
+
+import micropython
+from hubsense_node import config
+from hubsense_node.clock import Clock
+from hubsense_node.drivers.sim import ControlFile, SimSensor
+from hubsense_node.inputs import build
+from hubsense_node.node import Node
+from hubsense_node.ring import Ring
+
+RAW = {
+    "node": "desk-q1", "site": "hbg-works", "kind": "desk",
+    "broker": {"host": "127.0.0.1", "password": "pw"},
+    "inputs": [{"n": 1, "sensor": "pir", "settle_ms": 0, "hold_s": 0},
+               {"n": 2, "sensor": "pir", "settle_ms": 0, "hold_s": 0}],
+}
+
+
+def make():
+    cfg = config.validate(json.loads(json.dumps(RAW)))
+    sims = [SimSensor(), SimSensor()]
+    q = Ring(16)
+    clock = Clock()
+    clock.synced = True
+    return Node(cfg, build(cfg, sims, 0), q, clock, "abcd1234"), sims, q
+
+
+def drain(q):
+    out = []
+    while q.peek() is not None:
+        item = q.peek()
+        out.append((item[0].decode(), json.loads(item[1])))
+        q.pop(item)
+    return out
+
+
+def test_change_publishes_once():
+    node, sims, q = make()
+    sims[1].raw = 1
+    node.sample(0)
+    node.sample(100)
+    [(topic, body)] = drain(q)
+    assert topic == "hubsense/v1/hbg-works/node/desk-q1/in/2"
+    assert body["present"] is True and body["seq"] == 0 and body["synced"] is True
+    assert body["ts"] > 1700000000000
+
+
+def test_heartbeat_republishes_inputs_then_health():
+    node, _, q = make()
+    node.heartbeat()
+    msgs = drain(q)
+    assert [t.rsplit("/", 1)[1] for t, _ in msgs] == ["1", "2", "heartbeat"]
+    assert [b["seq"] for _, b in msgs] == [0, 1, 2]
+    hb = msgs[2][1]
+    assert hb["boot"] == "abcd1234" and hb["drops"] == 0 and "rssi" not in hb
+
+
+def test_sampling_allocates_nothing():
+    node, _, q = make()
+    node.sample(0)
+    micropython.heap_lock()  # any allocation now raises MemoryError
+    try:
+        for t in range(100, 2000, 100):
+            node.sample(t)
+    finally:
+        micropython.heap_unlock()
+    assert len(q) == 0
+
+
+def test_control_file_sets_sensors():
+    path = os.getenv("HUBSENSE_TMP") + "/inputs"
+    with open(path, "w") as f:
+        f.write("1=1\n2=0\n9=1\nbad\n")
+    a, b = SimSensor(), SimSensor()
+    c = ControlFile(path, {1: a, 2: b})
+    assert c.poll() and a.value() == 1 and b.value() == 0
+    assert not c.poll()  # unchanged bytes are not parsed again
+    with open(path, "w") as f:
+        f.write("2=7\n")
+    assert c.poll() and a.value() == 1 and b.count() == 7
