@@ -20,6 +20,7 @@ from paho.mqtt.subscribeoptions import SubscribeOptions
 from collector.ingest import Ingest
 from collector.live import LiveState
 from collector.metrics import Metrics
+from collector.spool import Spool
 from collector.writer import BatchWriter
 from hubsense.contract import OFFLINE, ONLINE, collector_status_topic, node_subscriptions
 from hubsense.influx import InfluxV1
@@ -52,8 +53,9 @@ class Collector:
             stale_factor=st.stale_factor))
         self.ingest = Ingest(self.layout, tracker, self.metrics, clock)
         self.influx = InfluxV1(settings.influx)
+        spool = Spool(cfg.spool_dir, cfg.spool_max_mb * 1024 * 1024)
         self.writer = BatchWriter(self.influx, self.metrics, self._ack, cfg.batch_size,
-                                  cfg.flush_interval_s)
+                                  cfg.flush_interval_s, spool)
         self.live = LiveState(self.ingest, self._publish_state, self.writer.put,
                               cfg.evaluate_interval_s)
         self._gen = 0  # connection generation: an ack never crosses a reconnect
@@ -136,6 +138,7 @@ class Collector:
     def _on_message(self, _c: mqtt.Client, _u: Any, msg: mqtt.MQTTMessage) -> None:
         if self._closing:
             return
+        self.writer.idle.clear()  # before counting it: "idle" must never see it half-done
         lines = self.ingest.handle(msg.topic, bytes(msg.payload))
         self.writer.put(lines, msg.mid, msg.qos, self._gen)
 

@@ -4,6 +4,9 @@ The MQTT thread only queues; this thread writes. A message is acknowledged to
 the broker after the batch that holds its points is written, and in the order
 the messages arrived (MQTT requires PUBACKs in order), so a crash before the
 write means the broker delivers it again, and the same point is written again.
+While InfluxDB is away, batches go to the on-disk spool (and are acknowledged
+once there); when the spool is full, nothing is acknowledged and the broker
+holds the rest.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from collector.metrics import Metrics
+from collector.ratelog import RateLimitedLog
+from collector.spool import Spool
 from hubsense.influx import InfluxError, InfluxV1
 
 log = logging.getLogger(__name__)
@@ -23,6 +28,7 @@ log = logging.getLogger(__name__)
 # With nothing new for this long, write what we have: the broker may be
 # waiting for acknowledgements before it sends more (its in-flight window).
 IDLE_FLUSH_S = 0.003
+RETRY_MIN_S = 0.2
 RETRY_MAX_S = 5.0
 
 Ack = Callable[[int, int, int], None]  # (mid, qos, connection generation)
@@ -37,22 +43,27 @@ class Item:
 
 
 class BatchWriter:
-    """Write queued lines in batches; acknowledge their messages once written."""
+    """Write queued lines in batches; acknowledge their messages once written or spooled."""
 
     def __init__(self, influx: InfluxV1, metrics: Metrics, ack: Ack, batch_size: int,
-                 flush_interval_s: float, max_queue: int = 200_000) -> None:
+                 flush_interval_s: float, spool: Spool, max_queue: int = 200_000) -> None:
         self.influx = influx
         self.metrics = metrics
         self._ack = ack
         self.batch_size = batch_size
         self.flush_interval_s = flush_interval_s
+        self.spool = spool
+        metrics.spool_bytes = spool.bytes
         # Bounded: when full, put() blocks the MQTT thread, and the broker holds
         # the rest (it sends no more than its in-flight window unacknowledged).
         self._q: queue.Queue[Item | None] = queue.Queue(max_queue)
         self._stop = threading.Event()
         self._db_ready = False
+        self._retry_at = 0.0  # no direct write or replay before this (monotonic)
+        self._delay = RETRY_MIN_S
+        self._rlog = RateLimitedLog(log, burst=3, period_s=30)
         self._thread = threading.Thread(target=self._run, name="influx-writer", daemon=True)
-        self.idle = threading.Event()
+        self.idle = threading.Event()  # set: all queued is written or spooled, and acked
 
     def start(self) -> BatchWriter:
         self._thread.start()
@@ -63,7 +74,7 @@ class BatchWriter:
         self._q.put(Item(lines, mid, qos, gen))
 
     def stop(self, timeout: float = 30.0) -> None:
-        """Write and acknowledge everything queued, then end the thread."""
+        """Write (or spool) and acknowledge everything queued, then end the thread."""
         self._q.put(None)
         self._thread.join(timeout)
         if self._thread.is_alive():
@@ -71,17 +82,13 @@ class BatchWriter:
                       "will be redelivered by the broker", timeout)
         self._stop.set()
 
-    def abort(self) -> None:
-        """Stop at once without writing what is queued (the broker still has it)."""
-        self._stop.set()
-        self._q.put(None)
-
     def _run(self) -> None:
         done = False
         while not done and not self._stop.is_set():
             try:
-                first = self._q.get(timeout=0.5)
+                first = self._q.get(timeout=0.2)
             except queue.Empty:
+                self._replay()
                 self.idle.set()
                 continue
             if first is None:
@@ -112,36 +119,73 @@ class BatchWriter:
 
     def _write(self, batch: list[Item]) -> None:
         lines = [line for item in batch for line in item.lines]
-        delay = 0.1
-        while lines:
-            try:
-                self._send(lines)
-                break
-            except InfluxError as exc:
-                self.metrics.error(str(exc))
-                if not exc.retryable:
-                    # The points themselves are bad: retrying cannot help.
-                    log.error("InfluxDB refused %d points: %s", len(lines), exc)
-                    self.metrics.inc("points_dropped", len(lines))
-                    break
-                log.warning("InfluxDB write failed, retrying in %.1f s: %s", delay, exc)
-                if self._stop.wait(delay):
-                    return  # not acknowledged: the broker will deliver them again
-                delay = min(delay * 2, RETRY_MAX_S)
+        if lines:
+            body = "\n".join(lines).encode()
+            # Order matters: while anything is spooled, new batches queue behind it.
+            if not self._replay() or not self._try_send(body, len(lines)):
+                while not self._spool(body):
+                    if self._stop.wait(self._delay):
+                        return  # not acknowledged: the broker will deliver them again
+                    if self._replay() and self._try_send(body, len(lines)):
+                        break
         for item in batch:
             if item.qos:
                 self._ack(item.mid, item.qos, item.gen)
 
-    def _send(self, lines: list[str]) -> None:
+    def _spool(self, body: bytes) -> bool:
+        if self.spool.append(body):
+            self.metrics.spool_bytes = self.spool.bytes
+            return True
+        self.metrics.inc("spool_full")
+        self._rlog.warning("spool-full", "SPOOL FULL (%d bytes in %s): InfluxDB has been "
+                           "unreachable too long; holding messages at the broker",
+                           self.spool.bytes, self.spool.dir)
+        return False
+
+    def _replay(self) -> bool:
+        """Write spooled batches oldest first; True once the spool is empty."""
+        while self.spool:
+            body = self.spool.oldest()
+            assert body is not None
+            if not self._try_send(body, body.count(b"\n") + 1):
+                return False
+            self.spool.pop()
+            self.metrics.spool_bytes = self.spool.bytes
+            if not self.spool:
+                log.info("spool replayed; writing directly again")
+        return True
+
+    def _try_send(self, body: bytes, n: int) -> bool:
+        """Write one body; False if it should be kept for later (InfluxDB is away)."""
+        if time.monotonic() < self._retry_at:
+            return False
+        try:
+            self._send(body, n)
+        except InfluxError as exc:
+            self.metrics.error(str(exc))
+            if not exc.retryable:
+                # The points themselves are bad: keeping them cannot help.
+                log.error("InfluxDB refused %d points: %s", n, exc)
+                self.metrics.inc("points_dropped", n)
+                return True
+            self._rlog.warning("write", "InfluxDB write failed, spooling; next try in "
+                               "%.1f s: %s", self._delay, exc)
+            self._retry_at = time.monotonic() + self._delay
+            self._delay = min(self._delay * 2, RETRY_MAX_S)
+            return False
+        self._delay = RETRY_MIN_S
+        return True
+
+    def _send(self, body: bytes, n: int) -> None:
         if not self._db_ready:
             self.influx.create_database()
             self._db_ready = True
         t0 = time.perf_counter()
         try:
-            self.influx.write_lines("\n".join(lines).encode())
+            self.influx.write_lines(body)
         except InfluxError as exc:
             if "database not found" in str(exc):
                 self._db_ready = False
                 raise InfluxError(str(exc), retryable=True) from exc
             raise
-        self.metrics.wrote(len(lines), time.perf_counter() - t0)
+        self.metrics.wrote(n, time.perf_counter() - t0)

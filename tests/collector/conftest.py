@@ -17,7 +17,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from collector.service import Collector
 from hubsense.contract import ROOT, input_topic, node_topic
-from hubsense.influx import InfluxV1
+from hubsense.influx import InfluxError, InfluxV1
 from hubsense.layout import Layout
 from hubsense.settings import (
     CollectorSettings,
@@ -116,6 +116,12 @@ class NodeSim:
     def publish(self, topic: str, payload: bytes | str, retain: bool = False) -> None:
         self.client.publish(topic, payload, qos=1, retain=retain).wait_for_publish(5)
 
+    def publish_many(self, messages: list[tuple[str, bytes]]) -> None:
+        """Publish QoS 1 without waiting on each; return once the broker has them all."""
+        infos = [self.client.publish(t, p, qos=1) for t, p in messages]
+        for info in infos:
+            info.wait_for_publish(30)
+
     def observe(self, node: str, n: int, ts: int | None = None, **values: Any) -> int:
         """Publish an observation; returns its ts."""
         self.seq += 1
@@ -146,9 +152,22 @@ def influx(influx_settings: InfluxSettings) -> Iterator[InfluxV1]:
         yield db
 
 
+def stream(n: int, node: str = "buzz-n", start_ms: int | None = None) -> list[tuple[str, bytes]]:
+    """n distinct count observations, one second apart, ending about now."""
+    t0 = int(time.time() * 1000) - n * 1000 if start_ms is None else start_ms
+    return [(input_topic(SITE, node, 1),
+             json.dumps({"seq": i, "ts": t0 + i * 1000, "synced": True,
+                         "count": i % 1000}).encode()) for i in range(n)]
+
+
 def count(db: InfluxV1, measurement: str, field: str = "seq") -> int:
     """Points in one measurement (0 when it does not exist yet)."""
-    series = db.query(f'SELECT count("{field}") FROM "{measurement}"')
+    try:
+        series = db.query(f'SELECT count("{field}") FROM "{measurement}"')
+    except InfluxError as exc:
+        if "database not found" in str(exc):
+            return 0
+        raise
     return int(series[0].values[0][1]) if series else 0
 
 
