@@ -31,12 +31,15 @@ class Message:
 class Recorder:
     """A superuser subscription to `#` that keeps every message it sees."""
 
-    def __init__(self, broker: Mosquitto, topic: str = "#") -> None:
+    def __init__(self, broker: Mosquitto, topic: str = "#", persistent: bool = False) -> None:
+        """`persistent`: a session the broker keeps (and queues for) across its restarts."""
         self._lock = threading.Lock()
         self._messages: list[Message] = []
         self._subscribed = threading.Event()
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2,
-                                  client_id=f"rec-{time.monotonic_ns()}")
+                                  client_id=f"rec-{time.monotonic_ns()}",
+                                  clean_session=not persistent)
+        self.client.reconnect_delay_set(min_delay=1, max_delay=1)
         self.client.username_pw_set(TESTER, broker.users.passwords[TESTER])
         self.client.on_message = self._on_message
         self.client.on_subscribe = lambda *_: self._subscribed.set()
