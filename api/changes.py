@@ -16,6 +16,7 @@ class Changes:
     def __init__(self) -> None:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._event = asyncio.Event()
+        self.closed = False
 
     def bind(self, loop: asyncio.AbstractEventLoop) -> None:
         self._loop = loop
@@ -33,3 +34,8 @@ class Changes:
     def current(self) -> asyncio.Event:
         """Take the event to wait on *before* reading the state, so no change is missed."""
         return self._event
+
+    def close(self) -> None:
+        """End every stream (server shutdown): browsers reconnect to the next instance."""
+        self.closed = True
+        self._fire()

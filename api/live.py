@@ -119,7 +119,7 @@ class LiveState:
         if parts == ["collector", "status"]:
             self._collector_online = payload == ONLINE
             return
-        if len(parts) != 3 or parts[0] != "state" or not ID_RE.match(parts[2]):
+        if len(parts) != 3 or parts[0] != "state" or not ID_RE.fullmatch(parts[2]):
             raise Rejected("bad_topic", "not a state topic")
         what, ident = parts[1], parts[2]
         if what == "zone" and self.layout.zone(ident) is not None:

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import uvicorn
 from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from api.changes import Changes
 from api.live import LiveState
-from api.routes import screen, stream, zones
+from api.ratelimit import RateLimit
+from api.routes import desks, nodes, screen, site, stream, zones
 from api.routes.screen import STATIC
 from api.subscriber import StateSubscriber
 from hubsense.layout import Layout, load_layout
@@ -51,16 +54,37 @@ def create_app(settings: Settings, layout: Layout) -> FastAPI:
     app.state.layout = layout
     app.state.live = live
     app.state.changes = changes
-    for module in (zones, stream, screen):
+    for module in (zones, desks, site, stream, nodes, screen):
         app.include_router(module.router)
+    if settings.api.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.api.cors_origins,
+                           allow_methods=["GET"], allow_headers=["Authorization"])
+    if settings.api.rate_limit_per_min:
+        app.add_middleware(RateLimit, per_minute=settings.api.rate_limit_per_min)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
 
 
+class Server(uvicorn.Server):
+    """uvicorn that ends the event streams first when asked to stop.
+
+    Otherwise every open screen would hold the graceful shutdown until it times out.
+    """
+
+    async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
+        app = self.config.app
+        if isinstance(app, FastAPI):
+            app.state.changes.close()
+        await super().shutdown(sockets)
+
+
+def server(app: FastAPI, host: str, port: int, log_level: str = "info") -> Server:
+    """Build the uvicorn server for `app` (used by `run` and the tests)."""
+    return Server(uvicorn.Config(app, host=host, port=port, log_level=log_level, ws="none",
+                                 timeout_graceful_shutdown=3))
+
+
 def run(settings: Settings) -> None:
     """Serve the API on settings.api.host:port until interrupted."""
-    layout = load_layout(settings.layout)
-    app = create_app(settings, layout)
-    # Open event streams would otherwise hold a shutdown for ever.
-    uvicorn.run(app, host=settings.api.host, port=settings.api.port,
-                timeout_graceful_shutdown=2, ws="none", log_level="info")
+    app = create_app(settings, load_layout(settings.layout))
+    server(app, settings.api.host, settings.api.port).run()

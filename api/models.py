@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.live import NodeHealth
+from hubsense.layout import Point, Text, ZoneKind
 from hubsense.state import DeskState, ZoneState
+
+_ZONE_EXAMPLE: dict[str, Any] = {
+    "id": "quiet", "name": {"en": "Quiet zone", "sv": "Tyst zon"}, "kind": "quiet_zone",
+    "seatable": True, "capacity": 8, "status": "free", "occupied": 4, "desks_total": 8,
+    "desks_free": 4, "desks_unknown": 0, "laeq": 38.5, "noise": "calm", "stale": False,
+    "updated_ms": 1795425997408, "last_seen_ms": 1795426010000,
+}
+_DESK_EXAMPLE: dict[str, Any] = {"id": "q-01", "zone": "quiet", "status": "free",
+                                 "updated_ms": 1795425997408}
 
 
 class ZonesPublic(BaseModel):
+    model_config = ConfigDict(json_schema_extra={
+        "examples": [{"live": True, "count": 1, "data": [_ZONE_EXAMPLE]}]})
+
     live: bool = Field(description="false while the collector or the broker is unreachable: "
                                    "every zone then reads unknown")
     count: int
@@ -16,15 +31,57 @@ class ZonesPublic(BaseModel):
 
 
 class DesksPublic(BaseModel):
+    model_config = ConfigDict(json_schema_extra={
+        "examples": [{"live": True, "count": 1, "data": [_DESK_EXAMPLE]}]})
+
     live: bool
     count: int
     data: list[DeskState]
 
 
 class NodesPublic(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"count": 1, "data": [{
+        "id": "desk-q1", "online": True, "last_seen_ms": 1795426010000, "fw": "0.1.0",
+        "rssi": -61, "heap_free": 61440, "drops": 0, "uptime_s": 3600}]}]})
+
     count: int
     data: list[NodeHealth]
 
 
+class ZonePlan(BaseModel):
+    id: str
+    name: Text
+    kind: ZoneKind
+    capacity: int
+    shape: list[Point]
+
+
+class DeskPlan(BaseModel):
+    id: str
+    zone: str
+    position: Point
+
+
+class SitePublic(BaseModel):
+    """What the screen needs to draw the floor plan; nothing about nodes."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{
+        "id": "hbg-works", "name": {"en": "Hbg Works", "sv": "Hbg Works"}, "width": 1000,
+        "height": 600, "language": "en", "zones": [{
+            "id": "quiet", "name": {"en": "Quiet zone", "sv": "Tyst zon"}, "kind": "quiet_zone",
+            "capacity": 8, "shape": [[620, 0], [1000, 0], [1000, 360], [620, 360]]}],
+        "desks": [{"id": "q-01", "zone": "quiet", "position": [680, 80]}]}]})
+
+    id: str
+    name: Text
+    width: float
+    height: float
+    language: str = Field(description="the screen's default language")
+    zones: list[ZonePlan]
+    desks: list[DeskPlan]
+
+
 class Message(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"detail": "no zone 'x'"}]})
+
     detail: str

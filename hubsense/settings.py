@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
@@ -66,12 +66,34 @@ class CollectorSettings(_Section):
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
 
 
+class StaffToken(_Section):
+    """A bearer token for the staff API and what it may read."""
+
+    name: str = Field(min_length=1, max_length=64, description="who holds it, for the logs")
+    token: SecretStr
+    scopes: list[Literal["nodes:read"]] = Field(min_length=1)
+
+    @field_validator("token")
+    @classmethod
+    def _long_enough(cls, v: SecretStr) -> SecretStr:
+        if len(v.get_secret_value()) < 24 or v.get_secret_value().lower() in _PLACEHOLDERS:
+            raise ValueError("must be a random secret of at least 24 characters")
+        return v
+
+
 class ApiSettings(_Section):
     mqtt: Credentials | None = None
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     language: str = Field(default="en", pattern=r"^(en|sv)$")
     refresh_s: float = Field(default=2.0, gt=0, le=60)
+    public_url: str | None = Field(default=None, pattern=r"^https?://",
+                                   description="what the screen's QR code opens; "
+                                               "default: the address the screen was loaded from")
+    cors_origins: list[str] = []
+    rate_limit_per_min: int = Field(default=600, ge=0, le=1_000_000,
+                                    description="requests per client on public routes; 0: off")
+    tokens: list[StaffToken] = []
 
 
 class StateSettings(_Section):

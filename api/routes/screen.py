@@ -1,11 +1,16 @@
-"""The visitor screen: one static page that draws itself from the public API."""
+"""The visitor screen: one static page that draws itself from the public API, and its QR code."""
 
 from __future__ import annotations
 
+import io
+from functools import lru_cache
 from pathlib import Path
 
-from fastapi import APIRouter
+import segno
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
+
+from api.deps import SettingsDep
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -16,3 +21,21 @@ router = APIRouter(tags=["screen"])
 def screen() -> FileResponse:
     """Serve the page; everything it shows comes from /api/v1 and /static."""
     return FileResponse(STATIC / "index.html", media_type="text/html")
+
+
+@lru_cache(maxsize=16)
+def qr_svg(url: str) -> bytes:
+    """Render once per address: the code only changes if the address does."""
+    out = io.BytesIO()
+    segno.make(url, error="m").save(out, kind="svg", scale=8, border=2, dark="#000",
+                                    light="#fff", xmldecl=False, svgns=True,
+                                    title="QR code that opens this page")
+    return out.getvalue()
+
+
+@router.get("/qr.svg", include_in_schema=False)
+def qr(request: Request, settings: SettingsDep) -> Response:
+    """A QR code that opens this screen on a phone (settings.api.public_url, else this URL)."""
+    url = settings.api.public_url or str(request.base_url)
+    return Response(qr_svg(url), media_type="image/svg+xml",
+                    headers={"Cache-Control": "max-age=3600"})

@@ -24,7 +24,7 @@ async def stream(live: LiveDep, changes: ChangesDep) -> AsyncIterable[ServerSent
     Each event's data is the body `GET /api/v1/zones` would return at that moment.
     """
     sent = -1
-    while True:
+    while not changes.closed:
         wake = changes.current()
         snap = live.snapshot()
         if snap.version != sent:

@@ -1,37 +1,135 @@
-// The visitor screen: render the zone list from the live event stream.
-"use strict";
+// The visitor screen: floor plan, labelled zone list and suggestions, live over SSE.
+import { STRINGS } from "./i18n.js";
+import { drawPlan, paintZone } from "./plan.js";
+import { describe, quietestSpot, roomToTalk, zoneName } from "./view.js";
 
-const lang = document.documentElement.lang || "en";
+// After this long without a connection the screen stops trusting what it shows.
+const DISCONNECTED_UNKNOWN_MS = 15000;
 
-function name(text) {
-  return (lang === "sv" && text.sv) || text.en;
+const state = { site: null, cells: {}, body: null, lang: "en", lostSince: null };
+const $ = (id) => document.getElementById(id);
+
+function t() {
+  return STRINGS[state.lang];
 }
 
-function render(body) {
-  const list = document.getElementById("free-zones");
-  const free = body.data.filter((z) => z.seatable && z.status === "free");
-  list.replaceChildren(...free.map((z) => {
+function zonesToShow() {
+  if (!state.body) return [];
+  const lost = state.lostSince && Date.now() - state.lostSince > DISCONNECTED_UNKNOWN_MS;
+  return lost ? state.body.data.map((z) => ({ ...z, status: "unknown", stale: true })) : state.body.data;
+}
+
+function renderList(zones, now) {
+  const items = zones.filter((z) => z.seatable).map((z) => {
+    const view = describe(z, t(), now);
     const li = document.createElement("li");
     li.dataset.zone = z.id;
-    li.textContent = name(z.name);
+    li.dataset.status = view.key;
+    const icon = document.createElement("span");
+    icon.className = "icon";
+    icon.setAttribute("aria-hidden", "true");
+    icon.textContent = view.icon;
+    const name = document.createElement("span");
+    name.className = "name";
+    name.textContent = zoneName(z, state.lang);
+    const status = document.createElement("span");
+    status.className = "status";
+    status.textContent = view.label;
+    const detail = document.createElement("span");
+    detail.className = "detail";
+    detail.textContent = [view.detail, view.noise && view.noise.label].filter(Boolean).join(" · ");
+    li.append(icon, name, status, detail);
     return li;
-  }));
-  document.getElementById("none-free").hidden = free.length > 0;
+  });
+  $("zones").replaceChildren(...items);
+}
+
+function renderPlan(zones, now) {
+  const byId = Object.fromEntries(zones.map((z) => [z.id, z]));
+  for (const zone of state.site.zones) {
+    const z = byId[zone.id];
+    const seatable = z ? z.seatable : zone.kind !== "entrance";
+    const view = z && seatable ? describe(z, t(), now) : null;
+    paintZone(state.cells[zone.id], zoneName(zone, state.lang), view,
+      zone.kind === "entrance" ? t().here : "");
+  }
+}
+
+function renderSuggestions(zones) {
+  const quiet = quietestSpot(zones);
+  const talk = roomToTalk(zones);
+  $("quiet-spot").textContent = quiet ? t().quietest(zoneName(quiet, state.lang)) : t().noQuiet;
+  $("talk-spot").textContent = talk ? t().talk(zoneName(talk, state.lang)) : t().noTalk;
+  $("offline").hidden = !state.body || state.body.live;
+}
+
+function render() {
+  if (!state.site) return;
+  const zones = zonesToShow();
+  const now = Date.now();
+  renderPlan(zones, now);
+  renderList(zones, now);
+  renderSuggestions(zones);
+}
+
+function applyLanguage(lang) {
+  state.lang = STRINGS[lang] ? lang : "en";
+  document.documentElement.lang = state.lang;
+  for (const node of document.querySelectorAll("[data-i18n]")) {
+    node.textContent = t()[node.dataset.i18n];
+  }
+  for (const b of document.querySelectorAll("#languages button")) {
+    b.setAttribute("aria-pressed", String(b.dataset.lang === state.lang));
+  }
+  $("qr-image").alt = t().qrAlt;
+  if (state.site) {
+    const site = zoneName(state.site, state.lang);
+    $("site-name").textContent = site;
+    document.title = site;
+    $("plan").setAttribute("aria-label", t().planLabel(site));
+  }
+  setConnection($("connection").dataset.state);
+  render();
+}
+
+function setConnection(kind) {
+  const el = $("connection");
+  el.dataset.state = kind;
+  el.textContent = t()[kind];
 }
 
 function connect() {
-  const status = document.getElementById("connection");
   const source = new EventSource("/api/v1/stream");
   source.addEventListener("zones", (ev) => {
-    render(JSON.parse(ev.data));
-    status.dataset.state = "live";
-    status.textContent = "Live";
+    state.body = JSON.parse(ev.data);
+    state.lostSince = null;
+    setConnection("live");
+    render();
   });
-  // EventSource reconnects by itself; say so while it does.
+  // EventSource reconnects by itself (the server asks for 1 s); say so meanwhile.
   source.addEventListener("error", () => {
-    status.dataset.state = "reconnecting";
-    status.textContent = "Connection lost, reconnecting…";
+    state.lostSince = state.lostSince ?? Date.now();
+    setConnection("reconnecting");
   });
 }
 
-connect();
+async function start() {
+  const site = await (await fetch("/api/v1/site")).json();
+  state.site = site;
+  state.cells = drawPlan($("plan"), site);
+  const asked = new URLSearchParams(location.search).get("lang");
+  for (const b of document.querySelectorAll("#languages button")) {
+    b.addEventListener("click", () => {
+      const url = new URL(location.href);
+      url.searchParams.set("lang", b.dataset.lang);
+      history.replaceState(null, "", url);
+      applyLanguage(b.dataset.lang);
+    });
+  }
+  applyLanguage(asked || site.language);
+  connect();
+  // Keep "last seen … ago" and the disconnect timeout honest between events.
+  setInterval(render, 5000);
+}
+
+start();

@@ -20,6 +20,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from pydantic import SecretStr
 
 from api.main import create_app
+from api.main import server as api_server
 from hubsense.contract import collector_status_topic, state_topic
 from hubsense.layout import Layout
 from hubsense.settings import ApiSettings, Credentials, MqttSettings, Settings
@@ -113,9 +114,7 @@ class ApiServer:
 
 def start_api(settings: Settings, layout: Layout) -> ApiServer:
     app = create_app(settings, layout)
-    config = uvicorn.Config(app, host=settings.api.host, port=settings.api.port,
-                            log_level="warning", ws="none", timeout_graceful_shutdown=1)
-    server = uvicorn.Server(config)
+    server = api_server(app, settings.api.host, settings.api.port, log_level="warning")
     thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
     thread.start()
     wait_until(lambda: server.started, 10, "api", thread.is_alive)

@@ -1,7 +1,9 @@
-"""The visitor screen in a real Chromium: it lists free zones and follows changes live."""
+"""The visitor screen in a real Chromium against a real broker: plan, list, live changes,
+honest unknowns, language switch, reconnecting, at TV and phone sizes."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,14 +11,17 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from hubsense.layout import Layout
-from hubsense.state import ZoneStatus
-from tests.api.conftest import ApiServer, Publisher, zone_state
+from hubsense.settings import Settings
+from hubsense.state import Noise, ZoneStatus
+from tests.api.conftest import ApiServer, Publisher, start_api, zone_state
 
 pytestmark = [pytest.mark.services, pytest.mark.browser]
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "api"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+TV = {"width": 1920, "height": 1080}
+PHONE = {"width": 390, "height": 844}
 
 
 @pytest.fixture(scope="module")
@@ -27,27 +32,140 @@ def browser() -> Iterator[Browser]:
         b.close()
 
 
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1920, "height": 1080})
-    pg = context.new_page()
-    yield pg
-    context.close()
+def open_page(browser: Browser, url: str, viewport: dict[str, int] = TV) -> Page:
+    page = browser.new_context(viewport=viewport).new_page()  # type: ignore[arg-type]
+    page.goto(url)
+    return page
 
 
-def test_screen_lists_free_zone_and_follows_changes(page: Page, api: ApiServer,
+def shoot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+
+
+def publish_busy_hub(publisher: Publisher, layout: Layout) -> None:
+    """A plausible afternoon: some zones free, some filling, one meeting area in use."""
+    ms = int(time.time() * 1000)
+    publisher.collector("online")
+    publisher.zone(zone_state(layout, "quiet", occupied=4, laeq=36.0, noise=Noise.CALM))
+    publisher.zone(zone_state(layout, "buzz-north", ZoneStatus.FILLING, occupied=17,
+                              laeq=63.0, noise=Noise.LIVELY))
+    publisher.zone(zone_state(layout, "buzz-south", occupied=3, laeq=52.0, noise=Noise.CALM))
+    publisher.zone(zone_state(layout, "meet-a", ZoneStatus.FREE, occupied=0))
+    publisher.zone(zone_state(layout, "meet-b", ZoneStatus.FULL, occupied=6))
+    publisher.zone(zone_state(layout, "lounge", ZoneStatus.UNKNOWN, occupied=None, stale=True,
+                              last_seen_ms=ms - 14 * 60_000, updated_ms=ms - 14 * 60_000))
+
+
+def item(page: Page, zone_id: str):  # type: ignore[no-untyped-def]
+    return page.locator(f"#zones li[data-zone='{zone_id}']")
+
+
+def test_screen_follows_changes_live_without_reload(browser: Browser, api: ApiServer,
                                                     publisher: Publisher,
                                                     layout: Layout) -> None:
-    publisher.collector("online")
-    publisher.zone(zone_state(layout, "quiet", occupied=2))
-    page.goto(api.url + "/")
-    free = page.locator("#free-zones li")
-    expect(free.filter(has_text="Quiet zone")).to_have_count(1, timeout=5000)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=ARTIFACTS / "skeleton-free.png")
+    publish_busy_hub(publisher, layout)
+    page = open_page(browser, api.url + "/")
+    quiet = item(page, "quiet")
+    expect(quiet).to_have_attribute("data-status", "free", timeout=5000)
+    expect(quiet).to_contain_text("Free")
+    expect(quiet).to_contain_text("4 of 8 desks free")
+    expect(quiet).to_contain_text("Calm")
+    expect(page.locator("#quiet-spot")).to_have_text("Quietest free spot now: Quiet zone")
+    expect(page.locator("#talk-spot")).to_have_text("Room to talk: Meeting area A")
+    expect(page.locator("#plan g[data-zone='quiet']")).to_have_attribute("data-status", "free")
+    expect(page.locator("#connection")).to_have_text("Live")
+    shoot(page, "tv-en")
 
     page.evaluate("window.__sameDocument = true")
-    publisher.zone(zone_state(layout, "quiet", ZoneStatus.FULL, occupied=8))
-    expect(free.filter(has_text="Quiet zone")).to_have_count(0, timeout=2000)
+    publisher.zone(zone_state(layout, "quiet", ZoneStatus.FULL, occupied=8, laeq=40.0,
+                              noise=Noise.CALM))
+    started = time.monotonic()
+    expect(quiet).to_have_attribute("data-status", "full", timeout=2000)
+    assert time.monotonic() - started < 2.0
+    expect(quiet).to_contain_text("Full")
+    expect(page.locator("#plan g[data-zone='quiet'] .status")).to_have_text("✕ Full")
+    expect(page.locator("#quiet-spot")).to_have_text("Quietest free spot now: Buzz zone South")
     assert page.evaluate("window.__sameDocument") is True, "the page reloaded"
-    page.screenshot(path=ARTIFACTS / "skeleton-full.png")
+    page.context.close()
+
+
+def test_stale_zone_reads_unknown_with_last_seen(browser: Browser, api: ApiServer,
+                                                publisher: Publisher, layout: Layout) -> None:
+    publish_busy_hub(publisher, layout)
+    page = open_page(browser, api.url + "/")
+    lounge = item(page, "lounge")
+    expect(lounge).to_have_attribute("data-status", "unknown", timeout=5000)
+    expect(lounge).to_contain_text("Unknown")
+    expect(lounge).to_contain_text("last seen 14 min ago")
+    expect(lounge).not_to_contain_text("Free")
+
+    # A zone that goes stale while on screen (a node stopped) turns unknown too.
+    publisher.zone(zone_state(layout, "buzz-south", occupied=3, stale=True))
+    expect(item(page, "buzz-south")).to_have_attribute("data-status", "unknown", timeout=2000)
+
+    publisher.collector("offline")
+    expect(item(page, "quiet")).to_have_attribute("data-status", "unknown", timeout=2000)
+    expect(page.locator("#offline")).to_be_visible()
+    expect(page.locator("#quiet-spot")).to_have_text("No free quiet spot known right now")
+    page.context.close()
+
+
+def test_language_switch_and_default_from_config(browser: Browser, api: ApiServer,
+                                                 publisher: Publisher, layout: Layout) -> None:
+    publish_busy_hub(publisher, layout)
+    page = open_page(browser, api.url + "/")
+    expect(item(page, "quiet")).to_contain_text("Quiet zone", timeout=5000)
+    page.get_by_role("button", name="Svenska").click()
+    expect(page.locator("html")).to_have_attribute("lang", "sv")
+    expect(item(page, "quiet")).to_contain_text("Tyst zon")
+    expect(item(page, "quiet")).to_contain_text("4 av 8 skrivbord lediga")
+    expect(item(page, "lounge")).to_contain_text("senast sedd för 14 min sedan")
+    expect(page.get_by_role("button", name="Svenska")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#quiet-spot")).to_have_text("Tystaste lediga platsen nu: Tyst zon")
+    shoot(page, "tv-sv")
+    page.keyboard.press("Shift+Tab")  # the switch is reachable by keyboard
+    expect(page.get_by_role("button", name="English")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    page.context.close()
+
+
+def test_phone_layout_puts_the_list_first(browser: Browser, api: ApiServer,
+                                          publisher: Publisher, layout: Layout) -> None:
+    publish_busy_hub(publisher, layout)
+    page = open_page(browser, api.url + "/?lang=sv", PHONE)
+    expect(item(page, "quiet")).to_have_attribute("data-status", "free", timeout=5000)
+    list_box = page.locator("#zones").bounding_box()
+    plan_box = page.locator("#plan").bounding_box()
+    assert list_box and plan_box and list_box["y"] < plan_box["y"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    shoot(page, "phone-sv")
+    page.context.close()
+
+
+def test_screen_says_when_it_reconnects(browser: Browser, api_settings: Settings,
+                                        api: ApiServer, publisher: Publisher,
+                                        layout: Layout) -> None:
+    publish_busy_hub(publisher, layout)
+    page = open_page(browser, api.url + "/")
+    connection = page.locator("#connection")
+    expect(connection).to_have_text("Live", timeout=5000)
+    api.stop()
+    expect(connection).to_have_text("Connection lost, reconnecting…", timeout=5000)
+    shoot(page, "tv-reconnecting")
+    again = start_api(api_settings, layout)
+    try:
+        expect(connection).to_have_text("Live", timeout=10000)
+        expect(item(page, "quiet")).to_have_attribute("data-status", "free")
+    finally:
+        page.context.close()
+        again.stop()
+
+
+def test_qr_code_is_served_as_svg(browser: Browser, api: ApiServer) -> None:
+    page = open_page(browser, api.url + "/")
+    img = page.locator("#qr-image")
+    expect(img).to_have_attribute("alt", "QR code that opens this page", timeout=5000)
+    assert page.evaluate("document.getElementById('qr-image').naturalWidth") > 0
+    page.context.close()

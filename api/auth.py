@@ -1,0 +1,39 @@
+"""Bearer tokens with scopes for the staff API: 401 without a valid token, 403 without the scope."""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from api.deps import SettingsDep
+
+bearer = HTTPBearer(auto_error=False, description="a staff token from the API config")
+
+_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+
+
+def require_scope(scope: str) -> Callable[..., str]:
+    """Build a dependency that admits a token holding `scope`; returns the holder's name."""
+
+    def check(settings: SettingsDep,
+              creds: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> str:
+        if creds is None or creds.scheme.lower() != "bearer":
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "a bearer token is required",
+                                headers=_CHALLENGE)
+        given = creds.credentials.encode()
+        holder = None
+        for token in settings.api.tokens:  # compare all, in constant time each
+            if hmac.compare_digest(given, token.token.get_secret_value().encode()):
+                holder = token
+        if holder is None:
+            raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown token",
+                                headers=_CHALLENGE)
+        if scope not in holder.scopes:
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"this token lacks the '{scope}' scope")
+        return holder.name
+
+    return check
