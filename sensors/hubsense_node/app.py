@@ -18,9 +18,9 @@ def _drivers(cfg):
         import board
 
         return board.drivers(cfg), None
-    from hubsense_node.drivers.sim import ControlFile, SimSensor
+    from hubsense_node.drivers.sim import SIM, ControlFile
 
-    sims = [SimSensor() for _ in cfg["inputs"]]
+    sims = [SIM[i["measure"]]() for i in cfg["inputs"]]
     control = ControlFile(cfg["sim"]["file"], {i["n"]: s for i, s in zip(cfg["inputs"], sims)},
                           cfg["sim"]["poll_ms"])
     return sims, control
@@ -32,8 +32,9 @@ async def run(cfg):
     net = link.make(cfg)
     drivers, control = _drivers(cfg)
     queue = Ring(cfg["queue"])
+    # A new id each boot lets consumers tell a reboot from lost messages.
     boot = binascii.hexlify(os.urandom(4)).decode()
-    node = Node(cfg, inputs.build(cfg, drivers, ticks_ms()), queue, clock, boot, net.rssi)
+    node = Node(cfg, inputs.build(cfg, drivers, ticks_ms(), boot), queue, clock, boot, net.rssi)
     b = cfg["broker"]
     client = Client(b["host"], b["port"], cfg["node"], b["password"], node.status_topic, queue,
                     b["keepalive_s"], tuple(b["backoff_ms"]), link=net)

@@ -20,11 +20,9 @@ _TOP = {
 # sensor -> (measure it reports, its own keys with defaults)
 SENSORS = {
     "pir": ("presence", {"settle_ms": (int, 500), "hold_s": (int, 300)}),
-    "tof": ("presence", {"settle_ms": (int, 2000), "hold_s": (int, 60), "range_mm": (int, 900)}),
     "radar": ("count", {"settle_ms": (int, 3000)}),
-    "thermal": ("count", {"settle_ms": (int, 3000)}),
     "mic": ("sound", {"offset_db": (float, 0.0), "interval_s": (int, 60)}),
-    "beams": ("passage", {"timeout_ms": (int, 1500)}),
+    "beams": ("passage", {}),
 }
 
 # Which measures each node kind may report (the layout says the same).
@@ -88,6 +86,8 @@ def _input(raw, i, kind):
     out = _section(raw, schema, where + ".")
     if not 1 <= out["n"] <= 16:
         raise ConfigError("key '%s.n' must be 1 ... 16" % where)
+    if measure == "sound" and not 5 <= out["interval_s"] <= 3600:
+        raise ConfigError("key '%s.interval_s' must be 5 ... 3600" % where)
     out["measure"] = measure
     return out
 

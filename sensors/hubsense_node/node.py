@@ -42,7 +42,12 @@ class Node:
         for k in range(len(inputs)):
             inp = inputs[k]
             if inp.update(now):
-                self._publish(inp.topic, inp.fields())
+                self._publish_input(inp)
+
+    def _publish_input(self, inp):
+        fields = inp.fields()
+        if fields is not None:
+            self._publish(inp.topic, fields)
 
     def heartbeat(self):
         """Re-publish every input, then the node's health."""
@@ -50,7 +55,7 @@ class Node:
         self._uptime_ms += ticks_diff(now, self._ticks)  # ticks wrap; uptime must not
         self._ticks = now
         for inp in self._inputs:
-            self._publish(inp.topic, inp.fields())
+            self._publish_input(inp)
         rssi = self._rssi() if self._rssi is not None else None
         self._publish(self._heartbeat_topic,
                       '"boot":"%s","fw":"%s","uptime_s":%d,"heap_free":%d,"drops":%d%s' % (

@@ -9,22 +9,88 @@ or a scenario (atomically: write a temporary file, then rename it over):
     1=412,398    passage: people who walked in, out (totals of the scenario's world)
 
 Lines for unknown inputs are ignored; an input without a line keeps its value.
+Values are converted when the file changes, so reading a sim sensor allocates
+nothing, like reading a real one.
 """
 
 import asyncio
 
+from micropython import const
 
-class SimSensor:
-    """A sensor whose reading the control file sets; read like the real driver."""
+_OUTER = const(1)
+_INNER = const(2)
+# Beam masks one walker produces, one per sample.
+_WALK_IN = (_OUTER, _OUTER | _INNER, _INNER, 0)
+_WALK_OUT = (_INNER, _OUTER | _INNER, _OUTER, 0)
+
+
+class SimDetector:
+    """Presence or count: `value()` 0/1 like a PIR pin, `count()` like a radar."""
 
     def __init__(self):
-        self.raw = 0
+        self._v = 0
+
+    def set(self, v):
+        self._v = int(v)
 
     def value(self):
-        return 1 if self.raw else 0
+        return 1 if self._v else 0
 
     def count(self):
-        return int(self.raw)
+        return self._v
+
+
+class SimMic:
+    """A room whose A-weighted level the scenario sets."""
+
+    def __init__(self):
+        self._cdb = None
+
+    def set(self, v):
+        self._cdb = int(v * 100)
+
+    def level_cdb(self):
+        return self._cdb
+
+
+class SimDoor:
+    """A doorway whose walkers the scenario counts; breaks the beams as they would.
+
+    Passages the world made before this node booted are not seen, as a real
+    counter that was off would not see them.
+    """
+
+    def __init__(self):
+        self._world_in = 0
+        self._world_out = 0
+        self._seen_in = -1
+        self._seen_out = -1
+        self._walk = _WALK_IN
+        self._step = 0
+
+    def set(self, v):
+        if not isinstance(v, tuple) or len(v) != 2:
+            raise ValueError("passage wants in,out")
+        self._world_in, self._world_out = v
+        if self._seen_in < 0:
+            self._seen_in, self._seen_out = v
+
+    def beams(self):
+        if self._step == 0:
+            if 0 <= self._seen_in < self._world_in:
+                self._seen_in += 1
+                self._walk = _WALK_IN
+            elif 0 <= self._seen_out < self._world_out:
+                self._seen_out += 1
+                self._walk = _WALK_OUT
+            else:
+                return 0
+        mask = self._walk[self._step]
+        self._step = (self._step + 1) % len(self._walk)
+        return mask
+
+
+SIM = {"presence": SimDetector, "count": SimDetector, "sound": SimMic, "passage": SimDoor}
 
 
 class ControlFile:
@@ -32,7 +98,7 @@ class ControlFile:
 
     def __init__(self, path, sensors, poll_ms=100):
         self._path = path
-        self._sensors = sensors  # {n: SimSensor}
+        self._sensors = sensors  # {n: sim sensor}
         self._poll_ms = poll_ms
         self._buf = bytearray(512)
         self._last = bytearray(512)
@@ -60,8 +126,8 @@ class ControlFile:
         try:
             s = self._sensors.get(int(n))
             if s is not None:
-                s.raw = _number(value)
-        except ValueError:
+                s.set(_number(value))
+        except (ValueError, TypeError):
             print("sim: bad control line:", line)
 
     async def run(self):

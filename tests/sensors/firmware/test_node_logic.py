@@ -6,7 +6,7 @@ import os
 import micropython
 from hubsense_node import config
 from hubsense_node.clock import Clock
-from hubsense_node.drivers.sim import ControlFile, SimSensor
+from hubsense_node.drivers.sim import ControlFile, SimDetector
 from hubsense_node.inputs import build
 from hubsense_node.node import Node
 from hubsense_node.ring import Ring
@@ -21,11 +21,11 @@ RAW = {
 
 def make():
     cfg = config.validate(json.loads(json.dumps(RAW)))
-    sims = [SimSensor(), SimSensor()]
+    sims = [SimDetector(), SimDetector()]
     q = Ring(16)
     clock = Clock()
     clock.synced = True
-    return Node(cfg, build(cfg, sims, 0), q, clock, "abcd1234"), sims, q
+    return Node(cfg, build(cfg, sims, 0, "abcd1234"), q, clock, "abcd1234"), sims, q
 
 
 def drain(q):
@@ -39,7 +39,7 @@ def drain(q):
 
 def test_change_publishes_once():
     node, sims, q = make()
-    sims[1].raw = 1
+    sims[1].set(1)
     node.sample(0)
     node.sample(100)
     [(topic, body)] = drain(q)
@@ -74,10 +74,67 @@ def test_control_file_sets_sensors():
     path = os.getenv("HUBSENSE_TMP") + "/inputs"
     with open(path, "w") as f:
         f.write("1=1\n2=0\n9=1\nbad\n")
-    a, b = SimSensor(), SimSensor()
+    a, b = SimDetector(), SimDetector()
     c = ControlFile(path, {1: a, 2: b})
     assert c.poll() and a.value() == 1 and b.value() == 0
     assert not c.poll()  # unchanged bytes are not parsed again
     with open(path, "w") as f:
         f.write("2=7\n")
     assert c.poll() and a.value() == 1 and b.count() == 7
+
+
+KINDS = {
+    "buzz": [{"n": 1, "sensor": "radar", "settle_ms": 0},
+             {"n": 2, "sensor": "mic", "interval_s": 5}],
+    "meeting": [{"n": 1, "sensor": "radar", "settle_ms": 0},
+                {"n": 2, "sensor": "pir", "settle_ms": 0, "hold_s": 0}],
+    "entrance": [{"n": 1, "sensor": "beams"}],
+}
+
+
+def make_kind(kind):
+    from hubsense_node.drivers.sim import SIM
+
+    raw = json.loads(json.dumps(RAW))
+    raw["kind"], raw["inputs"] = kind, KINDS[kind]
+    cfg = config.validate(raw)
+    sims = [SIM[i["measure"]]() for i in cfg["inputs"]]
+    q = Ring(64)
+    return Node(cfg, build(cfg, sims, 0, "abcd1234"), q, Clock(), "abcd1234"), sims, q
+
+
+def test_every_kind_samples_without_allocating():
+    for kind in KINDS:
+        node, sims, _ = make_kind(kind)
+        for s in sims:
+            s.set((0, 0) if kind == "entrance" else 1)
+        node.sample(0)
+        micropython.heap_lock()
+        try:
+            for t in range(100, 4900, 100):  # below the sound interval: no report due
+                node.sample(t)
+        finally:
+            micropython.heap_unlock()
+
+
+def test_buzz_reports_sound_once_per_interval():
+    node, sims, q = make_kind("buzz")
+    sims[0].set(3)
+    sims[1].set(55.0)
+    for t in range(0, 5100, 100):
+        node.sample(t)
+    msgs = drain(q)
+    assert [(t.rsplit("/", 1)[1], sorted(b)) for t, b in msgs] == [
+        ("1", ["count", "seq", "synced", "ts"]),
+        ("2", ["laeq", "lamax", "seq", "synced", "ts"])]
+    assert msgs[0][1]["count"] == 3 and msgs[1][1]["lamax"] == 55.0
+
+
+def test_entrance_publishes_running_totals_with_boot():
+    node, sims, q = make_kind("entrance")
+    sims[0].set((100, 50))
+    sims[0].set((102, 51))
+    for t in range(0, 2000, 100):
+        node.sample(t)
+    last = drain(q)[-1][1]
+    assert (last["boot"], last["in"], last["out"]) == ("abcd1234", 2, 1)
