@@ -16,7 +16,7 @@ from fastapi.staticfiles import StaticFiles
 from api.changes import Changes
 from api.live import LiveState
 from api.ratelimit import RateLimit
-from api.routes import desks, nodes, screen, site, stream, zones
+from api.routes import desks, health, nodes, screen, site, stream, zones
 from api.routes.screen import STATIC
 from api.subscriber import StateSubscriber
 from hubsense.layout import Layout, load_layout
@@ -54,7 +54,7 @@ def create_app(settings: Settings, layout: Layout) -> FastAPI:
     app.state.layout = layout
     app.state.live = live
     app.state.changes = changes
-    for module in (zones, desks, site, stream, nodes, screen):
+    for module in (zones, desks, site, stream, nodes, health, screen):
         app.include_router(module.router)
     if settings.api.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.api.cors_origins,

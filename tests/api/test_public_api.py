@@ -1,0 +1,102 @@
+"""Desks, site plan, QR code, CORS and the rate limit, through the real app and broker."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from hubsense.contract import state_topic
+from hubsense.layout import Layout
+from hubsense.settings import Settings
+from hubsense.state import DeskState, DeskStatus
+from tests.api.conftest import ApiServer, Publisher, eventually, start_api
+
+pytestmark = pytest.mark.services
+
+
+def publish_desk(publisher: Publisher, desk: str, status: DeskStatus) -> None:
+    state = DeskState(id=desk, zone="quiet", status=status, updated_ms=1795425997408)
+    publisher.publish(state_topic(publisher.site, "desk", desk), state.model_dump_json())
+
+
+def test_desks_filter_by_zone_and_free(api: ApiServer, publisher: Publisher) -> None:
+    publisher.collector("online")
+    publish_desk(publisher, "q-01", DeskStatus.FREE)
+    publish_desk(publisher, "q-02", DeskStatus.OCCUPIED)
+
+    def free_ids() -> list[str]:
+        r = httpx.get(f"{api.url}/api/v1/desks", params={"zone": "quiet", "free": "true"})
+        assert r.status_code == 200
+        return [d["id"] for d in r.json()["data"]]
+
+    assert eventually(free_ids, what="q-01 free") == ["q-01"]
+    rest = httpx.get(f"{api.url}/api/v1/desks", params={"free": "false"}).json()
+    assert rest["count"] == 7 and "q-01" not in [d["id"] for d in rest["data"]]
+    statuses = {d["id"]: d["status"] for d in rest["data"]}
+    assert statuses["q-02"] == "occupied" and statuses["q-03"] == "unknown"
+
+
+@pytest.mark.parametrize(("params", "status"), [
+    ({"zone": "nowhere"}, 404), ({"zone": "Bad Id!"}, 422), ({"free": "maybe"}, 422),
+])
+def test_desks_bad_parameters_are_clear_4xx(api: ApiServer, params: dict[str, str],
+                                            status: int) -> None:
+    r = httpx.get(f"{api.url}/api/v1/desks", params=params)
+    assert r.status_code == status
+    assert r.json()["detail"]
+
+
+def test_site_plan_has_geometry_but_no_node_ids(api: ApiServer, layout: Layout) -> None:
+    r = httpx.get(f"{api.url}/api/v1/site")
+    assert r.status_code == 200
+    site = r.json()
+    assert (site["width"], site["height"]) == (layout.site.width, layout.site.height)
+    assert site["language"] == "en"
+    assert site["zones"][0]["shape"] == [list(p) for p in layout.zones[0].shape]
+    text = json.dumps(site)
+    for node in layout.nodes:
+        if layout.zone(node.id) is None:  # some nodes share a zone's id by design
+            assert f'"{node.id}"' not in text
+    assert "nodes" not in site and "inputs" not in text
+
+
+def test_qr_code_is_svg_of_the_public_url(api_settings: Settings, layout: Layout) -> None:
+    settings = api_settings.model_copy(update={"api": api_settings.api.model_copy(
+        update={"public_url": "https://hub.example/screen"})})
+    server = start_api(settings, layout)
+    try:
+        r = httpx.get(f"{server.url}/qr.svg")
+        assert r.status_code == 200
+        assert r.headers["content-type"].startswith("image/svg+xml")
+        assert r.text.lstrip().startswith("<svg") and "<path" in r.text
+    finally:
+        server.stop()
+
+
+def test_cors_origins_come_from_config(api_settings: Settings, layout: Layout) -> None:
+    settings = api_settings.model_copy(update={"api": api_settings.api.model_copy(
+        update={"cors_origins": ["https://allowed.example"]})})
+    server = start_api(settings, layout)
+    try:
+        ok = httpx.get(f"{server.url}/api/v1/zones", headers={"Origin": "https://allowed.example"})
+        assert ok.headers.get("access-control-allow-origin") == "https://allowed.example"
+        other = httpx.get(f"{server.url}/api/v1/zones", headers={"Origin": "https://evil.example"})
+        assert "access-control-allow-origin" not in other.headers
+    finally:
+        server.stop()
+
+
+def test_rate_limit_refuses_with_429_per_client(api_settings: Settings, layout: Layout) -> None:
+    settings = api_settings.model_copy(update={"api": api_settings.api.model_copy(
+        update={"rate_limit_per_min": 5})})
+    server = start_api(settings, layout)
+    try:
+        codes = [httpx.get(f"{server.url}/api/v1/zones").status_code for _ in range(7)]
+        assert codes == [200] * 5 + [429] * 2
+        r = httpx.get(f"{server.url}/api/v1/zones")
+        assert int(r.headers["retry-after"]) >= 1 and "too many" in r.json()["detail"]
+        assert httpx.get(f"{server.url}/").status_code == 200, "the page itself is not limited"
+    finally:
+        server.stop()
