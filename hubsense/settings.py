@@ -8,8 +8,11 @@ Unknown or misspelt keys are an error that names the key.
 from __future__ import annotations
 
 import os
+import re
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
@@ -103,6 +106,49 @@ class StateSettings(_Section):
     stale_factor: float = Field(default=2.5, ge=1, le=20)
 
 
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+_OPEN_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
+
+
+class ReportSettings(_Section):
+    """The calendar reports count in, and the thresholds that flag a zone."""
+
+    timezone: str | None = Field(default=None, description="default: the layout's site timezone")
+    # Weekday -> "HH:MM-HH:MM" in local time; a weekday not listed is closed.
+    opening_hours: dict[str, str] = {d: "08:00-18:00" for d in _WEEKDAYS[:5]}
+    holidays: list[date] = []
+    underused_below: float = Field(default=0.15, ge=0, le=1,
+                                   description="mean occupancy / capacity in opening hours")
+    overused_above: float = Field(default=0.85, ge=0, le=2,
+                                  description="mean occupancy / capacity in opening hours")
+    min_known_share: float = Field(default=0.5, ge=0, le=1,
+                                   description="below this share of known time: no flag")
+    max_range_days: int = Field(default=400, ge=1, le=3700)
+    rollup_lookback_h: int = Field(default=48, ge=1, le=24 * 31,
+                                   description="hours re-rolled for late data")
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                ZoneInfo(v)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {v!r}") from None
+        return v
+
+    @field_validator("opening_hours")
+    @classmethod
+    def _hours(cls, v: dict[str, str]) -> dict[str, str]:
+        for day, span in v.items():
+            if day not in _WEEKDAYS:
+                raise ValueError(f"{day!r} is not one of {', '.join(_WEEKDAYS)}")
+            m = _OPEN_RE.match(span)
+            if not m or (m[1], m[2]) >= (m[3], m[4]):
+                raise ValueError(f"{day}: {span!r} is not an opening span like '08:00-17:30'")
+        return v
+
+
 _config_file: str | None = None  # set only while load_settings() builds a Settings
 
 
@@ -117,6 +163,7 @@ class Settings(BaseSettings):
     state: StateSettings = StateSettings()
     collector: CollectorSettings = CollectorSettings()
     api: ApiSettings = ApiSettings()
+    report: ReportSettings = ReportSettings()
 
     @classmethod
     def settings_customise_sources(

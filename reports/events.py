@@ -1,0 +1,115 @@
+"""Events the hub team registers, and visits and occupancy during each.
+
+Events are stored as points in InfluxDB (measurement `hub_event`), so Grafana
+can draw them as annotations and every service sees the same list. Figures
+per event come from the raw series: events are short, and hours would blur
+an event that starts at 17:30.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from hubsense.influx import InfluxV1, Point
+from hubsense.layout import ID_RE, Layout
+from hubsense.settings import ReportSettings
+from reports import source
+from reports.hours import Calendar
+from reports.passages import entries
+from reports.source import MS_NS
+from reports.spans import bucket_totals, spans_from_changes
+
+EVENT = "hub_event"
+MAX_EVENT_DAYS = 14
+
+
+@dataclass(frozen=True)
+class Event:
+    id: str
+    name: str
+    start_ms: int
+    end_ms: int
+    zones: tuple[str, ...] = ()  # none: the whole site
+
+    def __post_init__(self) -> None:
+        if not ID_RE.fullmatch(self.id):
+            raise ValueError(f"event id {self.id!r} must match {ID_RE.pattern}")
+        if not 0 < len(self.name) <= 200:
+            raise ValueError("event name must be 1-200 characters")
+        if not self.start_ms < self.end_ms <= self.start_ms + MAX_EVENT_DAYS * 86_400_000:
+            raise ValueError(f"event must end after it starts, within {MAX_EVENT_DAYS} days")
+
+    def days(self, cal: Calendar) -> frozenset[date]:
+        """Local days the event touches: left out of the everyday baseline."""
+        d, last = cal.local_date(self.start_ms), cal.local_date(self.end_ms - 1)
+        return frozenset(d + timedelta(days=i) for i in range((last - d).days + 1))
+
+
+def save_event(db: InfluxV1, layout: Layout, ev: Event) -> None:
+    """Register (or replace) an event; its zones must be in the layout."""
+    unknown = [z for z in ev.zones if layout.zone(z) is None]
+    if unknown:
+        raise ValueError(f"event {ev.id}: unknown zones {unknown}")
+    db.write([Point(EVENT, {"site": layout.site.id, "event": ev.id},
+                    {"name": ev.name, "end_ms": ev.end_ms, "zones": json.dumps(list(ev.zones)),
+                     "deleted": False}, ev.start_ms)])
+
+
+def delete_event(db: InfluxV1, layout: Layout, ev: Event) -> None:
+    """Mark an event deleted (a tombstone works on InfluxDB 1.x, 2.x and 3.x alike)."""
+    db.write([Point(EVENT, {"site": layout.site.id, "event": ev.id},
+                    {"deleted": True}, ev.start_ms)])
+
+
+def list_events(db: InfluxV1, layout: Layout, start_ms: int, end_ms: int) -> list[Event]:
+    """Events starting in [start, end), oldest first."""
+    q = (f'SELECT "name", end_ms, zones, deleted FROM {EVENT} WHERE site = $site '
+         "AND time >= $start AND time < $end GROUP BY event")
+    out = []
+    for s in db.query(q, {"site": layout.site.id, "start": start_ms * MS_NS,
+                          "end": end_ms * MS_NS}):
+        for r in s.rows():
+            if not r["deleted"] and r["name"] is not None:
+                out.append(Event(s.tags["event"], r["name"], r["time"], int(r["end_ms"]),
+                                 tuple(json.loads(r["zones"]))))
+    return sorted(out, key=lambda e: (e.start_ms, e.id))
+
+
+@dataclass(frozen=True)
+class ZoneDuring:
+    zone: str
+    mean_occupancy: float | None
+    peak: int | None
+    unknown_share: float
+
+
+@dataclass(frozen=True)
+class EventReport:
+    event: Event
+    visits: int
+    zones: list[ZoneDuring]
+
+
+def event_report(db: InfluxV1, layout: Layout, cfg: ReportSettings, ev: Event) -> EventReport:
+    """Visits through every door and occupancy of the event's zones during it."""
+    site, a, b = layout.site.id, ev.start_ms, ev.end_ms
+    before = source.passage_before(db, site, a)
+    n = sum(k for door, samples in source.passages(db, site, a, b).items()
+            for _t, k in entries(samples, before.get(door)))
+    initial = source.zone_before(db, site, a)
+    changes = source.zone_changes(db, site, a, b)
+    zones = []
+    for z in ev.zones or tuple(z.id for z in layout.zones if z.kind != "entrance"):
+        spans = spans_from_changes(changes.get(z, []), a, b, initial.get(z))
+        [t] = bucket_totals(spans, [a, b], [(a, b)])
+        zones.append(ZoneDuring(z, t.people_ms / t.known_ms if t.known_ms else None, t.peak,
+                                t.unknown_ms / t.span_ms))
+    return EventReport(ev, n, zones)
+
+
+def event_days(events: list[Event], cfg: ReportSettings, layout: Layout) -> frozenset[date]:
+    """All local days touched by these events."""
+    cal = Calendar.from_settings(cfg, layout.site.timezone)
+    return frozenset().union(*(e.days(cal) for e in events))

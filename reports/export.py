@@ -1,0 +1,62 @@
+"""CSV of reports, for spreadsheets: one header row, plain numbers, ISO dates."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from reports.compare import ZoneChange
+from reports.events import EventReport
+from reports.utilization import Use, UtilizationReport
+from reports.visits import VisitsReport
+
+
+def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    for r in rows:
+        w.writerow(["" if v is None else round(v, 4) if isinstance(v, float) else v for v in r])
+    return buf.getvalue()
+
+
+USE_COLUMNS = ("kind", "id", "zone", "capacity", "open_h", "occupied_h", "free_h", "unknown_h",
+               "occupied_share", "unknown_share", "mean_occupancy", "mean_vs_capacity", "peak",
+               "peak_vs_capacity", "flag")
+
+
+def _use(kind: str, u: Use) -> list[Any]:
+    return [kind, u.id, u.zone, u.capacity, u.open_h, u.occupied_h, u.free_h, u.unknown_h,
+            u.occupied_share, u.unknown_share, u.mean_occupancy, u.mean_vs_capacity, u.peak,
+            u.peak_vs_capacity, u.flag]
+
+
+def utilization_csv(r: UtilizationReport) -> str:
+    return _csv(USE_COLUMNS, [*(_use("zone", u) for u in r.zones),
+                              *(_use("desk", u) for u in r.desks)])
+
+
+def visits_csv(r: VisitsReport) -> str:
+    return _csv((r.by, "visits"), [(d.isoformat(), n) for d, n in r.rows])
+
+
+def events_csv(reports: Iterable[EventReport]) -> str:
+    def when(ms: int) -> str:
+        return datetime.fromtimestamp(ms / 1000, UTC).isoformat().replace("+00:00", "Z")
+
+    return _csv(("event", "name", "start", "end", "visits", "zone", "mean_occupancy", "peak",
+                 "unknown_share"),
+                [(r.event.id, r.event.name, when(r.event.start_ms), when(r.event.end_ms),
+                  r.visits, z.zone, z.mean_occupancy, z.peak, z.unknown_share)
+                 for r in reports for z in r.zones])
+
+
+def compare_csv(changes: Iterable[ZoneChange]) -> str:
+    return _csv(("zone", "before_mean_vs_capacity", "after_mean_vs_capacity", "change",
+                 "before_occupied_share", "after_occupied_share", "before_flag", "after_flag"),
+                [(c.zone, c.before.mean_vs_capacity, c.after.mean_vs_capacity,
+                  c.mean_vs_capacity_change, c.before.occupied_share, c.after.occupied_share,
+                  c.before.flag, c.after.flag) for c in changes])

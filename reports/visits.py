@@ -1,0 +1,85 @@
+"""Visits per day, week or month, the peak hour, and the trend against the previous period."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal
+
+from hubsense.influx import InfluxV1
+from hubsense.layout import Layout
+from hubsense.settings import ReportSettings
+from reports.hours import Calendar, Period
+from reports.rollup import VISITS_HOUR
+from reports.source import WHERE, window
+
+By = Literal["day", "week", "month"]
+
+
+@dataclass(frozen=True)
+class VisitsReport:
+    site: str
+    period: Period
+    by: By
+    rows: list[tuple[date, int]]  # (first day of the day/ISO week/month, visits)
+    total: int
+    peak_hour: tuple[int, int] | None  # (UTC ms of the hour's start, visits)
+    previous_total: int
+    trend: float | None  # total / previous_total - 1
+    baseline_per_day: float | None  # mean visits on days not excluded (event days)
+    excluded_days: list[date]
+
+
+def bucket_start(d: date, by: By) -> date:
+    if by == "week":
+        return d - timedelta(days=d.weekday())
+    if by == "month":
+        return d.replace(day=1)
+    return d
+
+
+def hourly_visits(db: InfluxV1, site: str, start_ms: int, end_ms: int) -> dict[int, int]:
+    """Entries per hour (UTC ms of its start), all doors summed."""
+    q = f"SELECT sum(entries) FROM {VISITS_HOUR} WHERE {WHERE} GROUP BY time(1h)"
+    out: dict[int, int] = {}
+    for s in db.query(q, window(site, start_ms, end_ms)):
+        for t, n in s.values:
+            if n:
+                out[int(t)] = int(n)
+    return out
+
+
+def summarize(hours: dict[int, int], previous: dict[int, int], cal: Calendar, period: Period,
+              by: By, exclude_days: frozenset[date] = frozenset(), site: str = ""
+              ) -> VisitsReport:
+    """Group hourly entries into local days/weeks/months; pure, so tests can feed it."""
+    per_day: dict[date, int] = defaultdict(int)
+    for t, n in hours.items():
+        per_day[cal.local_date(t)] += n
+    days = [period.first + timedelta(days=i) for i in range(period.days)]
+    grouped: dict[date, int] = {}
+    for d in days:
+        k = bucket_start(d, by)
+        grouped[k] = grouped.get(k, 0) + per_day.get(d, 0)
+    baseline_days = [d for d in days if d not in exclude_days]
+    total = sum(per_day.get(d, 0) for d in days)
+    prev = sum(previous.values())
+    peak = max(hours.items(), key=lambda kv: (kv[1], -kv[0]), default=None)
+    return VisitsReport(
+        site, period, by, sorted(grouped.items()), total, peak, prev,
+        (total / prev - 1) if prev else None,
+        (sum(per_day.get(d, 0) for d in baseline_days) / len(baseline_days)
+         if baseline_days else None),
+        sorted(set(days) & exclude_days))
+
+
+def visits(db: InfluxV1, layout: Layout, cfg: ReportSettings, period: Period, by: By = "day",
+           exclude_days: frozenset[date] = frozenset()) -> VisitsReport:
+    """Visits over `period` grouped `by`, with the previous period for the trend."""
+    period.check(cfg.max_range_days)
+    cal = Calendar.from_settings(cfg, layout.site.timezone)
+    site = layout.site.id
+    now = hourly_visits(db, site, *period.bounds(cal))
+    before = hourly_visits(db, site, *period.previous().bounds(cal))
+    return summarize(now, before, cal, period, by, exclude_days, site)

@@ -1,0 +1,77 @@
+"""Seed InfluxDB in the collector's own schema, rendered by the collector's LineBuilder.
+
+Using the collector's renderer means a change to what it writes breaks these
+tests instead of leaving reports and dashboards reading a schema nobody writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from collector.lines import LineBuilder
+from hubsense.contract import HeartbeatPayload, Observation, ObservationPayload
+from hubsense.influx import InfluxV1
+from hubsense.layout import Layout, Measure
+from hubsense.state import SEATABLE, DeskState, DeskStatus, ZoneState, ZoneStatus
+
+
+@dataclass
+class Seeder:
+    """Collects line protocol for one layout, then writes it in one request."""
+
+    layout: Layout
+    lines: list[str] = field(default_factory=list)
+    seq: int = 0
+
+    def __post_init__(self) -> None:
+        self.lb = LineBuilder(self.layout)
+
+    def desk(self, t_ms: int, desk: str, status: str) -> None:
+        zone = next(d.zone for d in self.layout.desks if d.id == desk)
+        self.lines.append(self.lb.desk_state(DeskState(id=desk, zone=zone,
+                                                       status=DeskStatus(status)), t_ms))
+
+    def zone(self, t_ms: int, zone_id: str, occupied: int | None, stale: bool = False,
+             laeq: float | None = None) -> None:
+        z = self.layout.zone(zone_id)
+        assert z is not None
+        desks = len(self.layout.desks_in(zone_id))
+        status = ZoneStatus.UNKNOWN if occupied is None else ZoneStatus.FREE
+        self.lines.append(self.lb.zone_state(ZoneState(
+            id=z.id, name=z.name, kind=z.kind, seatable=z.kind in SEATABLE, capacity=z.capacity,
+            status=status, occupied=occupied, desks_total=desks,
+            desks_free=None if occupied is None or not desks else desks - occupied,
+            desks_unknown=desks if occupied is None else 0, laeq=laeq, stale=stale), t_ms))
+
+    def observe(self, t_ms: int, node: str, n: int, **values: object) -> None:
+        nd = self.layout.node(node)
+        assert nd is not None
+        inp = nd.input(n)
+        assert inp is not None
+        self.seq += 1
+        payload = ObservationPayload.model_validate(
+            {"seq": self.seq, "ts": t_ms, "synced": True, **values})
+        self.lines.append(self.lb.observation(Observation(
+            node=node, n=n, measure=inp.measures, zone=self.layout.zone_of(inp), desk=inp.desk,
+            ts_ms=t_ms, seq=self.seq, synced=True, payload=payload)))
+
+    def passage(self, t_ms: int, node: str, boot: str, ins: int, outs: int = 0) -> None:
+        nd = self.layout.node(node)
+        assert nd is not None
+        n = next(i.n for i in nd.inputs if i.measures is Measure.PASSAGE)
+        self.observe(t_ms, node, n, boot=boot, **{"in": ins, "out": outs})
+
+    def heartbeat(self, t_ms: int, node: str, rssi: int = -60, drops: int = 0) -> None:
+        self.seq += 1
+        hb = HeartbeatPayload(seq=self.seq, ts=t_ms, boot="ab12", fw="0.1.0", uptime_s=60,
+                              heap_free=60000, rssi=rssi, drops=drops)
+        self.lines.append(self.lb.heartbeat(node, hb, t_ms))
+
+    def status(self, t_ms: int, node: str, online: bool) -> None:
+        self.lines.append(self.lb.node_status(node, online, t_ms))
+
+    def write(self, db: InfluxV1) -> None:
+        db.create_database()
+        for i in range(0, len(self.lines), 5000):
+            db.write_lines("\n".join(self.lines[i:i + 5000]))
+        self.lines.clear()
