@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.changes import Changes
 from api.live import LiveState
+from api.models import Message
 from api.ratelimit import RateLimit
 from api.routes import desks, health, nodes, screen, site, stream, zones
 from api.routes.screen import STATIC
@@ -49,6 +50,8 @@ def create_app(settings: Settings, layout: Layout) -> FastAPI:
         openapi_url="/api/v1/openapi.json",
         docs_url="/api/docs",
         redoc_url=None,
+        responses={429: {"model": Message,
+                         "description": "too many requests from this client; see Retry-After"}},
     )
     app.state.settings = settings
     app.state.layout = layout
