@@ -10,9 +10,11 @@ from collections.abc import Callable
 from collector.lines import LineBuilder
 from collector.metrics import Metrics
 from collector.ratelog import RateLimitedLog
+from collector.visits import VisitCounter
 from hubsense.contract import (
     OFFLINE,
     ONLINE,
+    HeartbeatPayload,
     NodeTopic,
     Reject,
     RejectedMessage,
@@ -21,7 +23,7 @@ from hubsense.contract import (
     parse_node_topic,
     parse_observation,
 )
-from hubsense.layout import Layout
+from hubsense.layout import Layout, Measure
 from hubsense.state import SiteTracker
 
 log = logging.getLogger(__name__)
@@ -48,7 +50,10 @@ class Ingest:
         self.changed = threading.Event()  # set when state may have changed
         self._on_reject = on_reject
         self._rlog = RateLimitedLog(log)
-        self._online: dict[str, bool] = {}
+        # Node health, read by the state thread under `lock`.
+        self.online: dict[str, bool] = {}
+        self.heartbeats: dict[str, tuple[HeartbeatPayload, int]] = {}
+        self.visits = VisitCounter()
 
     def handle(self, topic: str, payload: bytes) -> list[str]:
         """Return the lines to write for one message; never raises."""
@@ -79,6 +84,13 @@ class Ingest:
         if t.leaf is NodeTopic.INPUT:
             obs = parse_observation(self.layout, t, payload, now)
             out = [self.lines.observation(obs)]
+            if obs.measure is Measure.PASSAGE:
+                p = obs.payload
+                assert p.boot is not None and p.ins is not None and p.outs is not None
+                with self.lock:  # the state thread never touches it, but a test may
+                    delta = self.visits.step((obs.node, obs.n), p.boot, obs.ts_ms, p.ins, p.outs)
+                if delta is not None:
+                    out.append(self.lines.visits(obs, *delta))
             with self.lock:
                 self.tracker.observe(obs, now)
             self.changed.set()
@@ -91,6 +103,7 @@ class Ingest:
             check_clock(ts, now)
             with self.lock:
                 self.tracker.heard(t.node, now)
+                self.heartbeats[t.node] = (hb, ts)
             self.changed.set()
             return [self.lines.heartbeat(t.node, hb, ts)]
         if payload not in (ONLINE, OFFLINE):
@@ -98,8 +111,9 @@ class Ingest:
         online = payload == ONLINE
         with self.lock:
             self.tracker.set_online(t.node, online, now)
+            old = self.online.get(t.node)
+            self.online[t.node] = online
         self.changed.set()
-        if self._online.get(t.node) == online:
+        if old == online:
             return []  # a retained status seen again on reconnect is not news
-        self._online[t.node] = online
         return [self.lines.node_status(t.node, online, now)]

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 from collector.ingest import Ingest
 from hubsense.contract import state_topic
-from hubsense.state import DeskState, ZoneState
+from hubsense.state import DeskState, NodeHealth, ZoneState
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +38,7 @@ class LiveState:
         self.interval_s = interval_s
         self._zones: dict[str, ZoneState] = {}
         self._desks: dict[str, DeskState] = {}
+        self._nodes: dict[str, NodeHealth] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="live-state", daemon=True)
         self.evaluations = 0
@@ -55,6 +56,7 @@ class LiveState:
         """Publish everything again on the next evaluation (after a reconnect)."""
         self._zones.clear()
         self._desks.clear()
+        self._nodes.clear()
         self.ingest.changed.set()
 
     def _run(self) -> None:
@@ -74,6 +76,11 @@ class LiveState:
         with self.ingest.lock:
             zones = self.ingest.tracker.zones(now)
             desks = self.ingest.tracker.desks(now)
+            nodes = [self._health(n.id, now) for n in self.ingest.layout.nodes]
+        for h in nodes:
+            if self._nodes.get(h.id) != h:
+                self._nodes[h.id] = h
+                self._send(state_topic(self.site, "node", h.id), h.model_dump_json())
         lines = self.ingest.lines
         points: list[str] = []
         for d in desks:
@@ -97,6 +104,16 @@ class LiveState:
         if points:
             self._emit(points)
         self.evaluations += 1
+
+    def _health(self, node: str, now: int) -> NodeHealth:
+        i = self.ingest
+        hb, hb_ts = i.heartbeats.get(node, (None, None))
+        return NodeHealth(
+            id=node, online=i.online.get(node, False), fresh=i.tracker.node_fresh(node, now),
+            last_seen_ms=i.tracker.last_seen(node), last_heartbeat_ms=hb_ts,
+            boot=hb.boot if hb else None, fw=hb.fw if hb else None,
+            uptime_s=hb.uptime_s if hb else None, heap_free=hb.heap_free if hb else None,
+            rssi=hb.rssi if hb else None, drops=hb.drops if hb else None)
 
     def _send(self, topic: str, payload: str) -> None:
         self._publish(topic, payload.encode())

@@ -17,12 +17,20 @@ from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
+from collector.deadletter import DeadLetters
 from collector.ingest import Ingest
 from collector.live import LiveState
 from collector.metrics import Metrics
+from collector.metrics_http import MetricsServer
 from collector.spool import Spool
 from collector.writer import BatchWriter
-from hubsense.contract import OFFLINE, ONLINE, collector_status_topic, node_subscriptions
+from hubsense.contract import (
+    OFFLINE,
+    ONLINE,
+    RejectedMessage,
+    collector_status_topic,
+    node_subscriptions,
+)
 from hubsense.influx import InfluxV1
 from hubsense.layout import Layout, load_layout
 from hubsense.settings import Settings, require_credentials
@@ -51,13 +59,17 @@ class Collector:
         tracker = SiteTracker(self.layout, Thresholds(
             filling=st.filling, lively_db=st.lively_db, loud_db=st.loud_db,
             stale_factor=st.stale_factor))
-        self.ingest = Ingest(self.layout, tracker, self.metrics, clock)
+        self.dead_letters = DeadLetters(cfg.spool_dir.parent / "dead-letter.jsonl")
+        self.ingest = Ingest(self.layout, tracker, self.metrics, clock,
+                             on_reject=self._dead_letter)
         self.influx = InfluxV1(settings.influx)
         spool = Spool(cfg.spool_dir, cfg.spool_max_mb * 1024 * 1024)
         self.writer = BatchWriter(self.influx, self.metrics, self._ack, cfg.batch_size,
                                   cfg.flush_interval_s, spool)
         self.live = LiveState(self.ingest, self._publish_state, self.writer.put,
                               cfg.evaluate_interval_s)
+        self.metrics_server = (MetricsServer(self.metrics, cfg.metrics_port)
+                               if cfg.metrics_port else None)
         self._gen = 0  # connection generation: an ack never crosses a reconnect
         self._closing = False
         self.connected = threading.Event()
@@ -78,6 +90,8 @@ class Collector:
     def start(self, timeout: float = 15.0) -> Collector:
         """Connect and begin; returns once subscribed (or raises after `timeout`)."""
         self.writer.start()
+        if self.metrics_server:
+            self.metrics_server.start()
         props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
         props.SessionExpiryInterval = SESSION_EXPIRY_S
         m = self.settings.mqtt
@@ -106,6 +120,9 @@ class Collector:
         self.client.disconnect()
         self.client.loop_stop()
         self.influx.close()
+        self.dead_letters.close()
+        if self.metrics_server:
+            self.metrics_server.stop()
         log.info("collector stopped")
 
     def __enter__(self) -> Collector:
@@ -145,6 +162,10 @@ class Collector:
     def _ack(self, mid: int, qos: int, gen: int) -> None:
         if gen == self._gen:
             self.client.ack(mid, qos)
+
+    def _dead_letter(self, topic: str, payload: bytes, rej: RejectedMessage) -> None:
+        self.dead_letters.add(topic, payload, rej)
+        self.metrics.dead_letters += 1  # only the MQTT thread rejects
 
     def _publish_state(self, topic: str, payload: bytes) -> None:
         self.client.publish(topic, payload, qos=1, retain=True)

@@ -69,6 +69,24 @@ class ZoneState(BaseModel):
     last_seen_ms: int | None = None
 
 
+class NodeHealth(BaseModel):
+    """A node as staff see it; published retained by the collector under state/node/<id>."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    online: bool  # from its birth message and last will
+    fresh: bool  # online and heard within stale_factor heartbeats
+    last_seen_ms: int | None = None
+    last_heartbeat_ms: int | None = None
+    boot: str | None = None
+    fw: str | None = None
+    uptime_s: int | None = None
+    heap_free: int | None = None
+    rssi: int | None = None
+    drops: int | None = None
+
+
 @dataclass(frozen=True)
 class Thresholds:
     filling: float = 0.6  # share of capacity from which a zone is "filling"
@@ -128,6 +146,9 @@ class SiteTracker:
         node.online = online
         if online:
             node.last_seen_ms = now_ms
+
+    def last_seen(self, node_id: str) -> int | None:
+        return self._nodes[node_id].last_seen_ms
 
     def node_fresh(self, node_id: str, now_ms: int) -> bool:
         node = self._nodes[node_id]

@@ -27,6 +27,7 @@ from hubsense.settings import (
     Settings,
 )
 from hubsense.stack.mosquitto import Mosquitto
+from hubsense.stack.processes import free_port
 from tests.conftest import EXAMPLE_LAYOUT, TESTER
 
 SITE = "hbg-works"
@@ -67,7 +68,7 @@ def collector_settings(broker: Mosquitto, influx_settings: InfluxSettings, tmp_p
                              password=broker.users.passwords["collector"]),
             client_id=f"collector-{uuid.uuid4().hex[:6]}",
             flush_interval_s=0.05, evaluate_interval_s=0.1,
-            spool_dir=tmp_path / "spool",
+            spool_dir=tmp_path / "collector" / "spool", metrics_port=free_port(),
         ),
     )
 

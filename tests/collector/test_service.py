@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import json
 import logging
 import time
@@ -14,6 +15,17 @@ from hubsense.influx import InfluxV1
 from tests.collector.conftest import SITE, FakeClock, NodeSim, count, measurements, wait_for
 
 pytestmark = pytest.mark.services
+
+def scrape(port: int | None) -> str:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        conn.request("GET", "/metrics", headers={"Connection": "close"})
+        r = conn.getresponse()
+        assert r.status == 200
+        return r.read().decode()
+    finally:
+        conn.close()
+
 
 NOW = lambda: int(time.time() * 1000)  # noqa: E731
 
@@ -96,6 +108,17 @@ def test_bad_input_is_counted_logged_and_never_written(
     assert count(influx, "zone_count") == 1
     assert collector.metrics.internal_errors == 0
 
+    # Kept for inspection, one line per rejection, and visible to Prometheus.
+    dead = [json.loads(line) for line in
+            collector.dead_letters.path.read_text().splitlines()]
+    assert [(d["topic"], d["reason"]) for d in dead] == [(t, r.value) for t, _, r in BAD]
+    assert dead[0]["payload"] == "{not json"
+    port = collector.settings.collector.metrics_port
+    text = scrape(port)
+    assert 'hubsense_collector_rejected_total{reason="bad_payload"} 3' in text
+    assert f"hubsense_collector_messages_total {len(BAD) + 1}" in text
+    assert "hubsense_collector_dead_letters_total 10" in text
+
 
 def test_clock_far_off_is_refused(collector: Collector, tester: NodeSim, influx: InfluxV1) -> None:
     tester.observe("buzz-n", 1, ts=NOW() + 3_600_000, count=1)
@@ -138,3 +161,34 @@ def test_heartbeat_and_status_are_written(
                     s[0].rows(), what="heartbeat point")
     assert rows[0]["time"] == ts and rows[0]["heap_free"] == 61440 and rows[0]["fw"] == "0.1.0"
     wait_for(lambda: count(influx, "node_status", "online") == 1, what="status point")
+
+
+def test_node_health_is_published(collector: Collector, tester: NodeSim, clock: FakeClock) -> None:
+    ts = NOW()
+    hb = {"seq": 1, "ts": ts, "synced": True, "boot": "9f3a51c2", "fw": "0.1.0",
+          "uptime_s": 12, "heap_free": 61440, "rssi": -61, "drops": 2}
+    tester.status("buzz-s", True)
+    tester.publish(node_topic(SITE, "buzz-s", "heartbeat"), json.dumps(hb))
+    h = wait_for(lambda: (h := tester.state("node", "buzz-s")) and h["fw"] and h,
+                 what="node health")
+    assert h == {"id": "buzz-s", "online": True, "fresh": True, "last_seen_ms": h["last_seen_ms"],
+                 "last_heartbeat_ms": ts, "boot": "9f3a51c2", "fw": "0.1.0", "uptime_s": 12,
+                 "heap_free": 61440, "rssi": -61, "drops": 2}
+    clock.offset = 30 * 2.5 + 1  # silent: still "online" by its will, but not fresh
+    wait_for(lambda: (h := tester.state("node", "buzz-s")) and h["online"] and not h["fresh"],
+             what="node not fresh")
+    tester.status("buzz-s", False)
+    wait_for(lambda: (h := tester.state("node", "buzz-s")) and not h["online"],
+             what="node offline")
+
+
+def test_entrance_totals_become_visits_across_a_reboot(
+        collector: Collector, tester: NodeSim, influx: InfluxV1) -> None:
+    t0 = NOW() - 10_000
+    for i, (boot, ins, outs) in enumerate([("aaaa", 10, 8), ("aaaa", 14, 9), ("aaaa", 14, 9),
+                                           ("bbbb", 3, 1), ("bbbb", 5, 4)]):
+        tester.observe("door-1", 1, ts=t0 + i * 1000, boot=boot, **{"in": ins, "out": outs})
+    rows = wait_for(lambda: (s := influx.query('SELECT "in", "out" FROM "visits"')) and
+                    len(s[0].values) == 4 and s[0].rows(), what="visits")
+    # first total: a baseline; a reboot: the new totals are all new visits, never negative
+    assert [(r["in"], r["out"]) for r in rows] == [(4, 1), (0, 0), (3, 1), (2, 3)]
