@@ -1,11 +1,17 @@
-"""`hubsense up` refuses a taken port clearly, before starting anything."""
+"""`hubsense up`: the demo stack starts, refuses taken ports, and stops without leftovers."""
 
 from __future__ import annotations
 
+import os
+import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+import httpx
+import pytest
 
 from hubsense.stack.processes import free_port
 from tests.conftest import ROOT
@@ -26,3 +32,54 @@ def test_up_refuses_a_taken_port(tmp_path: Path) -> None:
     assert f"127.0.0.1:{port} is already in use" in r.stderr
     assert "--influx-port" in r.stderr
     assert not (tmp_path / "mosquitto").exists()  # nothing was started
+
+
+def _processes_under(path: Path) -> list[str]:
+    """Processes whose command line or working directory lies under `path`."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            cmd = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            cwd = os.readlink(proc / "cwd")
+        except OSError:
+            continue
+        if str(path) in cmd or cwd.startswith(str(path)):
+            found.append(f"{proc.name}: {cmd}")
+    return found
+
+
+@pytest.mark.services
+def test_up_runs_the_demo_and_ctrl_c_leaves_nothing_behind(tmp_path: Path) -> None:
+    api_port = free_port()
+    work = tmp_path / "stack"
+    up = subprocess.Popen(
+        [sys.executable, "-m", "hubsense.cli", "up", "--workdir", str(work),
+         "--mqtt-port", str(free_port()), "--influx-port", str(free_port()),
+         "--influx-rpc-port", str(free_port()), "--api-port", str(api_port)],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )
+    try:
+        def some_zone_known() -> bool:
+            try:
+                zones = httpx.get(f"http://127.0.0.1:{api_port}/api/v1/zones", timeout=2).json()
+            except (httpx.HTTPError, ValueError):
+                return False
+            return any(z["status"] != "unknown" for z in zones["data"])
+
+        deadline = time.monotonic() + 60
+        while not some_zone_known():
+            assert up.poll() is None, up.communicate()[0]
+            assert time.monotonic() < deadline, "no simulated node reached the API in 60 s"
+            time.sleep(0.2)
+        assert _processes_under(work), "the stack's processes should be running"
+    finally:
+        up.send_signal(signal.SIGINT)  # what Ctrl-C in the terminal does
+        out, _ = up.communicate(timeout=60)
+    assert up.returncode == 0, out
+    assert "visitor screen   http://127.0.0.1:" in out
+    deadline = time.monotonic() + 10
+    while _processes_under(work) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert _processes_under(work) == []
