@@ -192,10 +192,12 @@ class SiteTracker:
             last = self._nodes[node_id].last_seen_ms
             if last is not None:
                 seen.append(last)
-            obs = self._value(node_id, n, now_ms)
-            if obs is None:
-                stale = True
+            if not self.node_fresh(node_id, now_ms):
+                stale = True  # offline or silent: its inputs are unknown
                 continue
+            obs = self._nodes[node_id].inputs[n].value
+            if obs is None:
+                continue  # alive but not reported yet (a sound interval): unknown, not stale
             updated.append(obs.ts_ms)
             p = obs.payload
             if desk is not None:

@@ -96,3 +96,15 @@ def test_zone_without_observers_is_stale(layout: Layout) -> None:
     layout2.model_post_init(None)
     z = SiteTracker(layout2).zone("lounge", T0)
     assert z.stale and z.status is ZoneStatus.UNKNOWN
+
+
+def test_alive_node_not_yet_reporting_sound_is_not_stale(layout: Layout) -> None:
+    t = SiteTracker(layout)
+    t.set_online("buzz-n", True, T0)
+    t.observe(ob(layout, "buzz-n", 1, count=3), T0)  # sound reports once per interval
+    z = t.zone("buzz-north", T0 + 1)
+    assert (z.occupied, z.laeq, z.noise, z.stale) == (3, None, None, False)
+    assert z.status is ZoneStatus.FREE
+    # The same zone once its node falls silent: stale, and nothing known.
+    z = t.zone("buzz-north", T0 + 10 * HB)
+    assert z.stale and z.occupied is None and z.status is ZoneStatus.UNKNOWN
