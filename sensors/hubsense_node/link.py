@@ -1,55 +1,26 @@
-"""The node's network link: Wi-Fi on an ESP32, the host's network on the unix port."""
+"""The node's network link: the host's on the unix port, Wi-Fi on a board."""
 
 import asyncio
 
 
 class HostLink:
-    """The unix port: the operating system keeps the network up."""
+    """The unix port: the host keeps the network up, unless a simulation cuts it."""
+
+    def __init__(self):
+        self.cut = False  # set by the sim control file's `link=0` line
+
+    def is_up(self):
+        return not self.cut
 
     async def up(self):
-        return
+        while self.cut:
+            await asyncio.sleep_ms(100)
+
+    def set(self, v):
+        self.cut = not v
 
     def rssi(self):
         return None
-
-
-class WiFiLink:
-    """Station-mode Wi-Fi, (re)joined without blocking the other tasks."""
-
-    def __init__(self, ssid, password, timeout_ms=20000):
-        import network
-
-        self._wlan = network.WLAN(network.STA_IF)
-        self._ssid = ssid
-        self._password = password
-        self._timeout_ms = timeout_ms
-        self._lock = asyncio.Lock()  # the MQTT and clock tasks may both ask at once
-
-    async def up(self):
-        if self._wlan.isconnected():
-            return
-        async with self._lock:
-            await self._join()
-
-    async def _join(self):
-        w = self._wlan
-        if w.isconnected():
-            return
-        w.active(True)
-        w.connect(self._ssid, self._password)
-        waited = 0
-        while not w.isconnected():
-            if waited >= self._timeout_ms:
-                w.disconnect()
-                raise OSError("wifi: cannot join %s" % self._ssid)
-            await asyncio.sleep_ms(200)
-            waited += 200
-
-    def rssi(self):
-        try:
-            return self._wlan.status("rssi") if self._wlan.isconnected() else None
-        except (OSError, ValueError):
-            return None
 
 
 def make(cfg):
@@ -58,13 +29,8 @@ def make(cfg):
         import network  # noqa: F401
     except ImportError:
         return HostLink()
+    from hubsense_node.wifi import WiFiLink
+
     w = cfg["wifi"]
     return WiFiLink(w["ssid"], w["password"])
 
-
-def has_wifi():
-    try:
-        import network  # noqa: F401
-    except ImportError:
-        return False
-    return True

@@ -19,6 +19,7 @@ _PUBACK = const(0x40)
 _PINGREQ = b"\xc0\x00"
 _PINGRESP = const(0xD0)
 _DUP = const(0x08)
+_IDLE_MS = const(1000)
 
 
 class MQTTError(Exception):
@@ -128,7 +129,8 @@ class Client:
             if item is None:
                 q.event.clear()
                 try:
-                    await asyncio.wait_for_ms(q.event.wait(), self._keepalive_ms // 2)
+                    # Wake at least every second to notice a lost link early.
+                    await asyncio.wait_for_ms(q.event.wait(), _IDLE_MS)
                 except asyncio.TimeoutError:
                     pass
                 await self._keep_alive()
@@ -160,6 +162,8 @@ class Client:
     def _check(self):
         if self._dead is not None:
             raise self._dead
+        if self._link is not None and not self._link.is_up():
+            raise OSError("network link down")
 
     async def _send(self, data):
         self._stream.write(data)

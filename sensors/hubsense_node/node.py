@@ -69,6 +69,8 @@ class Node:
 
     async def heartbeat_loop(self):
         while True:
+            # Collect between bursts, so that heap_free means something and the
+            # sampling loop rarely meets a collection.
+            gc.collect()
             self.heartbeat()
-            gc.collect()  # between bursts, so the sampling loop never triggers a collection
             await asyncio.sleep_ms(self._heartbeat_ms)

@@ -37,3 +37,20 @@ class Doorway:
                 self._first = beams
             self._last = beams
         return False
+
+
+class PassageInput:
+    """Running totals in and out since boot (driver: `beams()` broken-beam mask)."""
+
+    def __init__(self, n, driver, boot):
+        self.n = n
+        self.topic = b""
+        self._driver = driver
+        self._door = Doorway()
+        self._boot = boot
+
+    def update(self, now):
+        return self._door.update(self._driver.beams())
+
+    def fields(self):
+        return '"boot":"%s","in":%d,"out":%d' % (self._boot, self._door.ins, self._door.outs)

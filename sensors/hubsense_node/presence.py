@@ -33,3 +33,19 @@ class Presence:
             self.present = False
             return True
         return False
+
+
+class PresenceInput:
+    """A desk or zone that is occupied or free (driver: `value()` 0/1)."""
+
+    def __init__(self, n, driver, settle_ms, hold_ms, now=0):
+        self.n = n
+        self.topic = b""
+        self._driver = driver
+        self._logic = Presence(settle_ms, hold_ms, now)
+
+    def update(self, now):
+        return self._logic.update(self._driver.value(), now)
+
+    def fields(self):
+        return '"present":true' if self._logic.present else '"present":false'

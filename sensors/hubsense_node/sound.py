@@ -2,6 +2,7 @@
 
 import math
 from array import array
+from time import ticks_diff
 
 from micropython import const
 
@@ -47,3 +48,35 @@ class SoundMeter:
         self._max = 0
         # LAmax is exact; LAeq rounds to the bin centre, so clamp the pair to the contract.
         return min(round(laeq, 1), lamax), lamax
+
+
+class SoundInput:
+    """LAeq and LAmax (driver: `level_cdb()`), reported once per interval."""
+
+    def __init__(self, n, driver, offset_db, interval_ms, now=0):
+        self.n = n
+        self.topic = b""
+        self._driver = driver
+        self._meter = SoundMeter(offset_db)
+        self._interval = interval_ms
+        self._start = now
+        self._due = False
+        self._last = None
+
+    def update(self, now):
+        level = self._driver.level_cdb()
+        if level is not None:
+            self._meter.add(level)
+        if ticks_diff(now, self._start) >= self._interval:
+            self._start = now
+            # The report allocates; it runs once per interval, not per sample.
+            report = self._meter.report()
+            if report is not None:
+                self._last = report
+                return True
+        return False
+
+    def fields(self):
+        if self._last is None:
+            return None  # nothing measured yet: nothing to say
+        return '"laeq":%.1f,"lamax":%.1f' % self._last

@@ -2,6 +2,8 @@
 
 from time import ticks_diff
 
+_MAX_COUNT = 1000  # the contract's ceiling
+
 
 class Steady:
     """Accept a new value after it has been read unchanged for `settle_ms`."""
@@ -21,3 +23,20 @@ class Steady:
             self.value = raw
             return True
         return False
+
+
+class CountInput:
+    """People in a zone (driver: `count()`), reported once a new count held still."""
+
+    def __init__(self, n, driver, settle_ms, now=0):
+        self.n = n
+        self.topic = b""
+        self._driver = driver
+        self._logic = Steady(settle_ms, 0, now)
+
+    def update(self, now):
+        c = self._driver.count()
+        return self._logic.update(c if c < _MAX_COUNT else _MAX_COUNT, now)
+
+    def fields(self):
+        return '"count":%d' % self._logic.value

@@ -36,7 +36,8 @@ def _outage(broker: Mosquitto, make_node: NodeFactory, queue: int, flips: int,
     node = make_node(NODE, heartbeat_s=heartbeat_s, overrides={
         "queue": queue, "broker": {"backoff_ms": [300, 600]}})
     node.start()
-    rec.wait_for(lambda m: m.topic == IN1, what="boot observation")
+    # The boot heartbeat ends the boot burst (inputs first, then the heartbeat).
+    rec.wait_for(lambda m: m.topic == topic(NODE, "heartbeat"), what="boot heartbeat")
     before = max(_seq(m.payload) for m in rec.messages() if m.payload.startswith(b"{"))
     broker.stop()
     _flip_while_offline(node, flips)

@@ -8,6 +8,8 @@ or a scenario (atomically: write a temporary file, then rename it over):
     2=58.5       sound: the A-weighted level now, dB
     1=412,398    passage: people who walked in, out (totals of the scenario's world)
 
+    link=0       the network drops (Wi-Fi gone); link=1 brings it back
+
 Lines for unknown inputs are ignored; an input without a line keeps its value.
 Values are converted when the file changes, so reading a sim sensor allocates
 nothing, like reading a real one.
@@ -124,7 +126,7 @@ class ControlFile:
         if not sep:
             return
         try:
-            s = self._sensors.get(int(n))
+            s = self._sensors.get(n if n == "link" else int(n))
             if s is not None:
                 s.set(_number(value))
         except (ValueError, TypeError):
