@@ -1,34 +1,64 @@
-"""Server-Sent Events: every screen gets the whole zone list on each change."""
+"""Server-Sent Events: every screen gets the whole zone list on each change.
+
+The event bytes are built once per state version and written as-is to every
+client: fan-out to a thousand screens costs one serialisation, not a thousand.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterable
+import asyncio
+from collections.abc import AsyncIterator
 
 from fastapi import APIRouter
-from fastapi.sse import EventSourceResponse, ServerSentEvent
+from starlette.responses import StreamingResponse
 
+from api.changes import Changes
 from api.deps import ChangesDep, LiveDep
+from api.live import LiveState, Snapshot
 from api.routes.zones import zones_body
 
 router = APIRouter(prefix="/api/v1/stream", tags=["stream"])
 
-# How long a browser waits before reconnecting after the stream drops.
-RETRY_MS = 1000
+RETRY_MS = 1000  # how long a browser waits before reconnecting after the stream drops
+KEEPALIVE_S = 15.0  # a comment line keeps proxies from closing an idle stream
+_KEEPALIVE = b": keepalive\n\n"
 
 
-@router.get("", response_class=EventSourceResponse,
-            summary="Live zone state as Server-Sent Events (event `zones`)")
-async def stream(live: LiveDep, changes: ChangesDep) -> AsyncIterable[ServerSentEvent]:
-    """Send the current zones at once, then again after every change.
+class EventStream(StreamingResponse):
+    media_type = "text/event-stream"
 
-    Each event's data is the body `GET /api/v1/zones` would return at that moment.
-    """
+
+def event_bytes(snap: Snapshot) -> bytes:
+    return snap.encoded("sse", lambda: b"event: zones\nid: %d\nretry: %d\ndata: %s\n\n" % (
+        snap.version, RETRY_MS, zones_body(snap)))
+
+
+async def events(live: LiveState, changes: Changes) -> AsyncIterator[bytes]:
+    """Yield the current zones, then again after each change, until the server stops."""
     sent = -1
     while not changes.closed:
-        wake = changes.current()
+        wake = changes.current()  # before reading the state, so no change slips by
         snap = live.snapshot()
         if snap.version != sent:
             sent = snap.version
-            yield ServerSentEvent(raw_data=zones_body(snap).decode(), event="zones",
-                                  id=str(sent), retry=RETRY_MS)
-        await wake.wait()
+            yield event_bytes(snap)
+        try:
+            async with asyncio.timeout(KEEPALIVE_S):
+                await wake.wait()
+        except TimeoutError:
+            yield _KEEPALIVE
+
+
+_EXAMPLE = ('event: zones\nid: 42\nretry: 1000\ndata: {"live":true,"count":7,"data":[...]}\n\n')
+
+
+@router.get("", response_class=EventStream,
+            summary="Live zone state as Server-Sent Events (event `zones`)",
+            responses={200: {"description": "an endless event stream; each event's data is "
+                                            "the body GET /api/v1/zones returns at that moment",
+                             "content": {"text/event-stream": {"schema": {"type": "string"},
+                                                               "example": _EXAMPLE}}}})
+async def stream(live: LiveDep, changes: ChangesDep) -> EventStream:
+    """Send the current zones at once, then again after every change."""
+    return EventStream(events(live, changes),
+                       headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
