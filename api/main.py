@@ -31,11 +31,12 @@ def create_app(settings: Settings, layout: Layout) -> FastAPI:
     live = LiveState(layout)
     changes = Changes()
     live.on_change(changes.notify_threadsafe)
+    # Built here, not in the lifespan: missing credentials fail before uvicorn starts.
+    subscriber = StateSubscriber(settings, live)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         changes.bind(asyncio.get_running_loop())
-        subscriber = StateSubscriber(settings, live)
         subscriber.start()
         try:
             yield

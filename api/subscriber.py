@@ -33,6 +33,7 @@ class StateSubscriber:
         self.settings = settings
         self.live = live
         self.topics = subscriptions(live.layout.site.id)
+        self._stopping = False
         # A unique client id: two API instances must not take over each other's session.
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2,
                                   client_id=f"hubsense-api-{secrets.token_hex(4)}")
@@ -49,6 +50,7 @@ class StateSubscriber:
         self.client.loop_start()
 
     def stop(self) -> None:
+        self._stopping = True
         self.client.disconnect()
         self.client.loop_stop()
 
@@ -64,6 +66,8 @@ class StateSubscriber:
     def _on_disconnect(self, _c: mqtt.Client, _u: Any, _f: Any, rc: ReasonCode,
                        _p: Any) -> None:
         self.live.set_connected(False)
+        if self._stopping:
+            return
         log.warning("lost the broker (%s); zones read unknown until it is back", rc)
 
     def _on_message(self, _c: mqtt.Client, _u: Any, msg: mqtt.MQTTMessage) -> None:

@@ -3,6 +3,7 @@ honest unknowns, language switch, reconnecting, at TV and phone sizes."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -168,4 +169,58 @@ def test_qr_code_is_served_as_svg(browser: Browser, api: ApiServer) -> None:
     img = page.locator("#qr-image")
     expect(img).to_have_attribute("alt", "QR code that opens this page", timeout=5000)
     assert page.evaluate("document.getElementById('qr-image').naturalWidth") > 0
+    page.context.close()
+
+
+CONTRAST_JS = """() => {
+  const parse = (c) => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
+  const lum = (rgb) => {
+    const [r, g, b] = rgb.map((v) => { v /= 255;
+      return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const ratio = (a, b) => { const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
+    return (hi + 0.05) / (lo + 0.05); };
+  const bg = (el) => {
+    for (; el; el = el.parentElement) {
+      const c = getComputedStyle(el).backgroundColor;
+      if (c !== "transparent" && !/,\\s*0\\)$/.test(c)) return parse(c);
+    }
+    return [255, 255, 255];
+  };
+  const out = [];
+  const html = "h1, h2, #connection, #suggest p, #zones li span, #qr p, #languages button";
+  for (const el of document.querySelectorAll(html)) {
+    if (!el.textContent.trim() || el.offsetParent === null) continue;
+    const fg = parse(getComputedStyle(el).color);
+    out.push([el.textContent.trim().slice(0, 40), ratio(fg, bg(el))]);
+  }
+  for (const g of document.querySelectorAll("#plan g.zone")) {
+    const fill = getComputedStyle(g.querySelector("polygon")).fill;
+    if (!fill.startsWith("rgb")) continue;  // the hatched "unknown" pattern, outlined text
+    for (const t of g.querySelectorAll("tspan")) {
+      const fg = parse(getComputedStyle(t).fill);
+      if (t.textContent) out.push(["plan: " + t.textContent, ratio(fg, parse(fill))]);
+    }
+  }
+  return out;
+}"""
+
+
+@pytest.mark.parametrize("lang", ["en", "sv"])
+def test_text_meets_wcag_aa_contrast_and_shows_no_internals(browser: Browser, api: ApiServer,
+                                                            publisher: Publisher,
+                                                            layout: Layout, lang: str) -> None:
+    publish_busy_hub(publisher, layout)
+    page = open_page(browser, f"{api.url}/?lang={lang}")
+    expect(item(page, "quiet")).to_have_attribute("data-status", "free", timeout=5000)
+    measured = page.evaluate(CONTRAST_JS)
+    assert len(measured) > 30, "the check must see the list, the plan and the header"
+    low = [(text, round(r, 2)) for text, r in measured if r < 4.5]
+    assert not low, f"below WCAG AA 4.5:1: {low}"
+    html = page.content()
+    for node in layout.nodes:
+        if layout.zone(node.id) is None:  # some meeting nodes share their zone's id
+            whole_id = rf"(?<![\w-]){re.escape(node.id)}(?![\w-])"
+            assert not re.search(whole_id, html), f"node id {node.id} on the screen"
     page.context.close()
