@@ -49,7 +49,9 @@ def create_app(settings: Settings, layout: Layout) -> FastAPI:
         version="1.0.0",
         lifespan=lifespan,
         openapi_url="/api/v1/openapi.json",
-        docs_url="/api/docs",
+        # Swagger UI and ReDoc load their scripts from a CDN; nothing here may download at
+        # run time, so only the spec is served (any OpenAPI viewer can open it).
+        docs_url=None,
         redoc_url=None,
         responses={429: {"model": Message,
                          "description": "too many requests from this client; see Retry-After"}},

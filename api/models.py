@@ -10,7 +10,7 @@ from api.live import NodeHealth
 from hubsense.layout import Point, Text, ZoneKind
 from hubsense.state import DeskState, ZoneState
 
-_ZONE_EXAMPLE: dict[str, Any] = {
+ZONE_EXAMPLE: dict[str, Any] = {
     "id": "quiet", "name": {"en": "Quiet zone", "sv": "Tyst zon"}, "kind": "quiet_zone",
     "seatable": True, "capacity": 8, "status": "free", "occupied": 4, "desks_total": 8,
     "desks_free": 4, "desks_unknown": 0, "laeq": 38.5, "noise": "calm", "stale": False,
@@ -22,7 +22,7 @@ _DESK_EXAMPLE: dict[str, Any] = {"id": "q-01", "zone": "quiet", "status": "free"
 
 class ZonesPublic(BaseModel):
     model_config = ConfigDict(json_schema_extra={
-        "examples": [{"live": True, "count": 1, "data": [_ZONE_EXAMPLE]}]})
+        "examples": [{"live": True, "count": 1, "data": [ZONE_EXAMPLE]}]})
 
     live: bool = Field(description="false while the collector or the broker is unreachable: "
                                    "every zone then reads unknown")

@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Path, Request, Response
 
 from api.deps import LiveDep, get_live
 from api.live import Snapshot
-from api.models import Message, ZonesPublic
+from api.models import ZONE_EXAMPLE, Message, ZonesPublic
 from hubsense.layout import ID_PATTERN
 from hubsense.state import ZoneState
 
@@ -33,7 +33,8 @@ async def list_zones(request: Request) -> Response:
 
 
 @router.get("/{zone_id}", response_model=ZoneState, summary="One zone's live state",
-            responses={404: {"model": Message, "description": "no such zone"}})
+            responses={200: {"content": {JSON: {"example": ZONE_EXAMPLE}}},
+                       404: {"model": Message, "description": "no such zone"}})
 def get_zone(live: LiveDep,
              zone_id: Annotated[str, Path(pattern=ID_PATTERN, examples=["quiet"])]) -> ZoneState:
     """Return one zone; 404 names the id that is not in the layout."""

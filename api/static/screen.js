@@ -55,11 +55,16 @@ function renderPlan(zones, now) {
   }
 }
 
+function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
+}
+
 function renderSuggestions(zones) {
   const quiet = quietestSpot(zones);
   const talk = roomToTalk(zones);
-  $("quiet-spot").textContent = quiet ? t().quietest(zoneName(quiet, state.lang)) : t().noQuiet;
-  $("talk-spot").textContent = talk ? t().talk(zoneName(talk, state.lang)) : t().noTalk;
+  // Only touch live regions when the words change, or screen readers repeat them.
+  setText($("quiet-spot"), quiet ? t().quietest(zoneName(quiet, state.lang)) : t().noQuiet);
+  setText($("talk-spot"), talk ? t().talk(zoneName(talk, state.lang)) : t().noTalk);
   $("offline").hidden = !state.body || state.body.live;
 }
 

@@ -224,3 +224,17 @@ def test_text_meets_wcag_aa_contrast_and_shows_no_internals(browser: Browser, ap
             whole_id = rf"(?<![\w-]){re.escape(node.id)}(?![\w-])"
             assert not re.search(whole_id, html), f"node id {node.id} on the screen"
     page.context.close()
+
+
+def test_screen_loads_nothing_from_elsewhere(browser: Browser, api: ApiServer,
+                                             publisher: Publisher, layout: Layout) -> None:
+    publish_busy_hub(publisher, layout)
+    page = browser.new_context(viewport=TV).new_page()  # type: ignore[arg-type]
+    urls: list[str] = []
+    page.on("request", lambda request: urls.append(request.url))
+    page.goto(api.url + "/")
+    expect(page.locator("#connection")).to_have_text("Live", timeout=5000)
+    expect(page.locator("#qr-image")).to_have_attribute("alt", "QR code that opens this page")
+    assert any(u.endswith("/api/v1/stream") for u in urls)
+    assert [u for u in urls if not u.startswith(api.url + "/")] == []
+    page.context.close()
