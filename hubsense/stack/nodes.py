@@ -63,7 +63,7 @@ def stage_firmware(dest: Path) -> Path:
         if rel == Path("main.py"):
             shutil.copyfile(src, out)
             continue
-        argv = [mpy_cross_exe(), "-o", str(out.with_suffix(".mpy"))]
+        argv = [mpy_cross_exe(), "-O3", "-o", str(out.with_suffix(".mpy"))]
         if arch:
             argv.append(f"-march={arch}")  # for @micropython.native code
         run = subprocess.run([*argv, str(src)], capture_output=True, text=True)

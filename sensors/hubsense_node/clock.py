@@ -32,3 +32,16 @@ class Clock:
         except (OSError, OverflowError) as exc:
             print("clock: ntp failed:", exc)
         return self.synced
+
+    async def keep(self, net, host):
+        """Sync once the network is up, then hourly; retry every 10 s until it works."""
+        import asyncio
+
+        while True:
+            try:
+                if net is not None:
+                    await net.up()
+                self.sync(host)
+            except OSError as exc:
+                print("clock:", exc)
+            await asyncio.sleep(3600 if self.synced else 10)

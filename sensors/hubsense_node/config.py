@@ -1,93 +1,102 @@
-"""config.json, checked at boot so that a node never starts half-configured."""
+"""config.json, checked at boot so that a node never starts half-configured.
+
+Checks are table-driven, so that the few messages they share are all this
+module leaves in RAM once it is unloaded.
+"""
 
 import json
 
-KINDS = ("desk", "buzz", "meeting", "entrance")
-
 _REQUIRED = "<required>"
+_ID = "id"  # a type: [a-z0-9][a-z0-9_-]{0,47}, as the layout's ids
 
-_BROKER = {"host": (str, _REQUIRED), "port": (int, 1883), "password": (str, _REQUIRED),
-           "keepalive_s": (int, 30), "backoff_ms": (list, [500, 30000])}
-_WIFI = {"ssid": (str, _REQUIRED), "password": (str, _REQUIRED)}
-_SIM = {"file": (str, _REQUIRED), "poll_ms": (int, 100)}
+# key: (type, default, min, max); a dict type is a nested section
+_BROKER = {"host": (str, _REQUIRED, 1, 253), "port": (int, 1883, 1, 65535),
+           "password": (str, _REQUIRED, 1, 128), "keepalive_s": (int, 30, 5, 600),
+           "backoff_ms": (list, [500, 30000], 2, 2)}
+_WIFI = {"ssid": (str, _REQUIRED, 1, 32), "password": (str, _REQUIRED, 0, 64)}
+_SIM = {"file": (str, _REQUIRED, 1, 255), "poll_ms": (int, 100, 10, 10000)}
 _TOP = {
-    "node": (str, _REQUIRED), "site": (str, _REQUIRED), "kind": (str, _REQUIRED),
-    "broker": (_BROKER, _REQUIRED), "wifi": (_WIFI, None), "ntp": (str, "pool.ntp.org"),
-    "heartbeat_s": (int, 60), "sample_ms": (int, 100), "queue": (int, 32),
-    "inputs": (list, _REQUIRED), "sim": (_SIM, None),
+    "node": (_ID, _REQUIRED, 1, 48), "site": (_ID, _REQUIRED, 1, 48),
+    "kind": (str, _REQUIRED, 1, 16), "broker": (_BROKER, _REQUIRED, 0, 0),
+    "wifi": (_WIFI, None, 0, 0), "ntp": (str, "pool.ntp.org", 1, 253),
+    "heartbeat_s": (int, 60, 5, 3600), "sample_ms": (int, 100, 10, 10000),
+    "queue": (int, 32, 1, 1000), "inputs": (list, _REQUIRED, 1, 4), "sim": (_SIM, None, 0, 0),
 }
 
-# sensor -> (measure it reports, its own keys with defaults)
+# sensor: (measure it reports, its own keys)
 SENSORS = {
-    "pir": ("presence", {"settle_ms": (int, 500), "hold_s": (int, 300)}),
-    "radar": ("count", {"settle_ms": (int, 3000)}),
-    "mic": ("sound", {"offset_db": (float, 0.0), "interval_s": (int, 60)}),
+    "pir": ("presence", {"settle_ms": (int, 500, 0, 60000), "hold_s": (int, 300, 0, 86400)}),
+    "radar": ("count", {"settle_ms": (int, 3000, 0, 60000)}),
+    "mic": ("sound", {"offset_db": (float, 0.0, -40, 40), "interval_s": (int, 60, 5, 3600)}),
     "beams": ("passage", {}),
 }
 
 # Which measures each node kind may report (the layout says the same).
-_KIND_MEASURES = {
-    "desk": ("presence",),
-    "buzz": ("count", "sound"),
-    "meeting": ("count", "presence"),
-    "entrance": ("passage",),
-}
+KINDS = {"desk": ("presence",), "buzz": ("count", "sound"), "meeting": ("count", "presence"),
+         "entrance": ("passage",)}
+
+_ID_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789_-"
 
 
 class ConfigError(ValueError):
     """A config key is missing, misspelt or of the wrong type; the message names it."""
 
 
-def _typed(value, kind, where):
+def _fail(key, problem):
+    raise ConfigError("key '%s' %s" % (key, problem))
+
+
+def _value(v, spec, key):
+    kind, _, lo, hi = spec
     if isinstance(kind, dict):
-        if not isinstance(value, dict):
-            raise ConfigError("key '%s' must be an object" % where)
-        return _section(value, kind, where + ".")
-    if kind is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        raise ConfigError("key '%s' must be %s, got %s" % (where, kind.__name__,
-                                                           type(value).__name__))
-    return value
+        if not isinstance(v, dict):
+            _fail(key, "must be an object")
+        return _section(v, kind, key + ".")
+    if kind is float and isinstance(v, int) and not isinstance(v, bool):
+        v = float(v)
+    want = str if kind is _ID else kind
+    if not isinstance(v, want) or (want is int and isinstance(v, bool)):
+        _fail(key, "must be %s, got %s" % (want.__name__, type(v).__name__))
+    size = v if kind in (int, float) else len(v)
+    if not lo <= size <= hi:
+        _fail(key, ("must be %s ... %s" if kind in (int, float) else "must have %s ... %s items"
+                    if kind is list else "must be %s ... %s characters long") % (lo, hi))
+    if kind is _ID and (v[0] in "_-" or any(c not in _ID_CHARS for c in v)):
+        _fail(key, "must match [a-z0-9][a-z0-9_-]{0,47}")
+    return v
 
 
 def _section(raw, schema, prefix=""):
-    out = {}
     for key in raw:
         if key not in schema:
             raise ConfigError("unknown key '%s%s'" % (prefix, key))
-    for key, (kind, default) in schema.items():
+    out = {}
+    for key, spec in schema.items():
         if key in raw:
-            out[key] = _typed(raw[key], kind, prefix + key)
-        elif default is _REQUIRED:
+            out[key] = _value(raw[key], spec, prefix + key)
+        elif spec[1] is _REQUIRED:
             raise ConfigError("missing key '%s%s'" % (prefix, key))
         else:
-            out[key] = default
+            out[key] = spec[1]
     return out
 
 
-def _is_id(s):
-    ok = "abcdefghijklmnopqrstuvwxyz0123456789_-"
-    return 0 < len(s) <= 48 and s[0] not in "_-" and all(c in ok for c in s)
+def _one_of(v, choices, key):
+    if v not in choices:
+        _fail(key, "must be one of " + ", ".join(choices))
 
 
 def _input(raw, i, kind):
     where = "inputs[%d]" % i
     if not isinstance(raw, dict):
-        raise ConfigError("key '%s' must be an object" % where)
-    sensor = raw.get("sensor")
-    if sensor not in SENSORS:
-        raise ConfigError("key '%s.sensor' must be one of %s" % (where, ", ".join(SENSORS)))
-    measure, own = SENSORS[sensor]
-    if measure not in _KIND_MEASURES[kind]:
-        raise ConfigError("key '%s.sensor': a %s node has no %s input" % (where, kind, measure))
-    schema = {"n": (int, _REQUIRED), "sensor": (str, _REQUIRED)}
+        _fail(where, "must be an object")
+    _one_of(raw.get("sensor"), SENSORS, where + ".sensor")
+    measure, own = SENSORS[raw["sensor"]]
+    if measure not in KINDS[kind]:
+        _fail(where + ".sensor", "is %s: a %s node has no such input" % (measure, kind))
+    schema = {"n": (int, _REQUIRED, 1, 16), "sensor": (str, _REQUIRED, 1, 16)}
     schema.update(own)
     out = _section(raw, schema, where + ".")
-    if not 1 <= out["n"] <= 16:
-        raise ConfigError("key '%s.n' must be 1 ... 16" % where)
-    if measure == "sound" and not 5 <= out["interval_s"] <= 3600:
-        raise ConfigError("key '%s.interval_s' must be 5 ... 3600" % where)
     out["measure"] = measure
     return out
 
@@ -97,33 +106,17 @@ def validate(raw, need_wifi=False):
     if not isinstance(raw, dict):
         raise ConfigError("config must be a JSON object")
     cfg = _section(raw, _TOP)
-    for key in ("node", "site"):
-        if not _is_id(cfg[key]):
-            raise ConfigError("key '%s' must match [a-z0-9][a-z0-9_-]{0,47}" % key)
-    if cfg["kind"] not in KINDS:
-        raise ConfigError("key 'kind' must be one of %s" % ", ".join(KINDS))
+    _one_of(cfg["kind"], KINDS, "kind")
     if need_wifi and cfg["wifi"] is None:
         raise ConfigError("missing key 'wifi'")
-    if not 5 <= cfg["heartbeat_s"] <= 3600:
-        raise ConfigError("key 'heartbeat_s' must be 5 ... 3600")
-    if not 10 <= cfg["sample_ms"] <= 10000:
-        raise ConfigError("key 'sample_ms' must be 10 ... 10000")
-    if not 1 <= cfg["queue"] <= 1000:
-        raise ConfigError("key 'queue' must be 1 ... 1000")
-    b = cfg["broker"]
-    if not 0 < b["port"] < 65536:
-        raise ConfigError("key 'broker.port' must be 1 ... 65535")
-    if not 5 <= b["keepalive_s"] <= 600:
-        raise ConfigError("key 'broker.keepalive_s' must be 5 ... 600")
-    if len(b["backoff_ms"]) != 2 or not 0 < b["backoff_ms"][0] <= b["backoff_ms"][1]:
-        raise ConfigError("key 'broker.backoff_ms' must be [min, max] with 0 < min <= max")
-    if not cfg["inputs"] or len(cfg["inputs"]) > 4:
-        raise ConfigError("key 'inputs' must list 1 ... 4 inputs")
+    lo, hi = cfg["broker"]["backoff_ms"]
+    if not 0 < lo <= hi:
+        _fail("broker.backoff_ms", "must be [min, max] with 0 < min <= max")
     cfg["inputs"] = [_input(r, i, cfg["kind"]) for i, r in enumerate(cfg["inputs"])]
     ns = [i["n"] for i in cfg["inputs"]]
     for n in ns:
         if ns.count(n) > 1:
-            raise ConfigError("key 'inputs': input number %d repeated" % n)
+            _fail("inputs", "repeats input number %d" % n)
     return cfg
 
 

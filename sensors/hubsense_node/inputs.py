@@ -1,8 +1,8 @@
-"""Build a node's inputs; each measure's logic module is imported only if used.
+"""Build a node's inputs; each measure's module is imported only if a node uses it.
 
-Each input has `update(now)` (sample once; True when its value should be
-published now) and `fields()` (its value as the contract's JSON fields, or
-None while it has nothing to say).
+Each input has `n`, `topic`, `update(now)` (sample once; True when its value
+should be published now) and `fields()` (its value as the contract's JSON
+fields, or None while it has nothing to say).
 """
 
 
@@ -12,19 +12,19 @@ def build(cfg, drivers, now, boot):
     for k, inp in enumerate(cfg["inputs"]):
         m, n, d = inp["measure"], inp["n"], drivers[k]
         if m == "presence":
-            from hubsense_node.presence import PresenceInput
+            from hubsense_node.presence import Presence
 
-            out.append(PresenceInput(n, d, inp["settle_ms"], inp["hold_s"] * 1000, now))
+            out.append(Presence(n, d, inp["settle_ms"], inp["hold_s"] * 1000, now))
         elif m == "count":
-            from hubsense_node.steady import CountInput
+            from hubsense_node.count import Count
 
-            out.append(CountInput(n, d, inp["settle_ms"], now))
+            out.append(Count(n, d, inp["settle_ms"], now))
         elif m == "sound":
-            from hubsense_node.sound import SoundInput
+            from hubsense_node.sound import Sound
 
-            out.append(SoundInput(n, d, inp["offset_db"], inp["interval_s"] * 1000, now))
+            out.append(Sound(n, d, inp["offset_db"], inp["interval_s"] * 1000, now))
         else:
-            from hubsense_node.passage import PassageInput
+            from hubsense_node.passage import Doorway
 
-            out.append(PassageInput(n, d, boot))
+            out.append(Doorway(n, d, boot))
     return out

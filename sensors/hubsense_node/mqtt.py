@@ -4,9 +4,17 @@ Every transport failure ends the session and funnels into one reconnect path
 with exponential backoff and jitter. Outgoing messages wait in a `Ring`; the
 head leaves the ring only after its PUBACK, so messages arrive in order and
 an unacknowledged one is sent again (with DUP) after a reconnect.
+
+The socket is polled (non-blocking, every few ms while waiting) instead of
+wrapped in asyncio streams, events and timeouts: a node only ever receives
+CONNACK, PUBACK and PINGRESP, and this keeps asyncio's optional modules and
+a reader task out of a 32 KB heap.
 """
 
 import asyncio
+import select
+import socket
+from errno import EINPROGRESS
 from random import getrandbits
 from time import ticks_diff, ticks_ms
 
@@ -16,10 +24,11 @@ _CONNECT = const(0x10)
 _CONNACK = const(0x20)
 _PUBLISH_QOS1 = const(0x32)
 _PUBACK = const(0x40)
-_PINGREQ = b"\xc0\x00"
 _PINGRESP = const(0xD0)
-_DUP = const(0x08)
-_IDLE_MS = const(1000)
+_PINGREQ = b"\xc0\x00"
+_CONNACKED = const(0)  # `_acked` value for CONNACK; packet ids start at 1
+_POLL_MS = const(1)  # how often a session waiting for the broker looks again
+_IDLE_MS = const(50)  # how often an idle session looks for work
 
 
 class MQTTError(Exception):
@@ -44,14 +53,13 @@ def _length(n):
 def connect_packet(client_id, user, password, will_topic, will, keepalive_s):
     """CONNECT with clean session and a retained QoS 1 last will."""
     # flags: username, password, will retain, will QoS 1, will, clean session
-    flags = 0x80 | 0x40 | 0x20 | 0x08 | 0x04 | 0x02
-    var = b"\x00\x04MQTT\x04" + bytes((flags, keepalive_s >> 8, keepalive_s & 0xFF))
+    var = b"\x00\x04MQTT\x04\xee" + bytes((keepalive_s >> 8, keepalive_s & 0xFF))
     body = var + _str(client_id) + _str(will_topic) + _str(will) + _str(user) + _str(password)
     return bytes((_CONNECT,)) + _length(len(body)) + body
 
 
 def publish_packet(topic, payload, retain, pid, dup):
-    head = _PUBLISH_QOS1 | (1 if retain else 0) | (_DUP if dup else 0)
+    head = _PUBLISH_QOS1 | (1 if retain else 0) | (8 if dup else 0)
     t = _str(topic)
     return (bytes((head,)) + _length(len(t) + 2 + len(payload)) + t
             + bytes((pid >> 8, pid & 0xFF)) + payload)
@@ -72,17 +80,17 @@ class Client:
         self._delay = backoff_ms[0]
         self._timeout = timeout_ms
         self._link = link
-        self._stream = None
+        self._sock = None
+        self._rx = bytearray(4)  # every packet a node receives is 2 or 4 bytes long
+        mv = memoryview(self._rx)
+        self._rx_at = (mv, mv[1:], mv[2:], mv[3:])  # made once: reading allocates nothing
+        self._have = 0
         self._pid = 0
-        self._wait_pid = 0
-        self._acked = asyncio.Event()
-        self._dead = None
+        self._acked = -1
+        self._inflight = None  # sent, not acknowledged when the session died: resend as DUP
         self._last_rx = 0
         self._last_tx = 0
-        # The message sent but not acknowledged when a session died; its resend is a DUP.
-        self._inflight = None
         self.connected = False
-        self.sessions = 0
 
     async def run(self):
         """Connect, serve, and reconnect forever."""
@@ -94,122 +102,117 @@ class Client:
             self._close()
             # Full jitter keeps a fleet that lost the broker together from
             # reconnecting in lockstep.
-            await asyncio.sleep_ms(self._delay // 2 + _jitter(self._delay // 2))
+            half = self._delay // 2
+            await asyncio.sleep_ms(half + (getrandbits(16) * half >> 16))
             self._delay = min(self._delay * 2, self._backoff[1])
 
     async def _session(self):
         if self._link is not None:
             await self._link.up()
-        self._dead = None
-        r, _ = await asyncio.wait_for_ms(asyncio.open_connection(*self._addr), self._timeout)
-        self._stream = r
+        self._acked = -1
+        self._have = 0
+        sock = self._sock = socket.socket()
+        sock.setblocking(False)
+        try:
+            sock.connect(socket.getaddrinfo(self._addr[0], self._addr[1])[0][-1])
+        except OSError as exc:
+            if exc.errno != EINPROGRESS:
+                raise
+        p = select.poll()
+        p.register(sock, select.POLLOUT)
+        start = ticks_ms()
+        while not p.poll(0):
+            await self._wait(start, "connect", _POLL_MS)
+        self._last_rx = ticks_ms()
         await self._send(self._connect)
-        typ, body = await asyncio.wait_for_ms(self._read_packet(), self._timeout)
-        if typ != _CONNACK or len(body) != 2:
-            raise MQTTError("expected CONNACK, got 0x%02x" % typ)
-        if body[1]:
-            raise MQTTError("connection refused, return code %d" % body[1])
+        await self._wait_ack(_CONNACKED)
         self.connected = True
-        self.sessions += 1
         self._delay = self._backoff[0]
         print("mqtt: connected to %s:%d" % self._addr)
-        reader = asyncio.create_task(self._read_loop())
-        try:
-            await self._publish(self._status, b"online", True)
-            await self._drain()
-        finally:
-            self.connected = False
-            reader.cancel()
+        await self._publish(self._status, b"online", True, False)
+        await self._drain()
 
     async def _drain(self):
         q = self._queue
         while True:
-            self._check()
             item = q.peek()
-            if item is None:
-                q.event.clear()
-                try:
-                    # Wake at least every second to notice a lost link early.
-                    await asyncio.wait_for_ms(q.event.wait(), _IDLE_MS)
-                except asyncio.TimeoutError:
-                    pass
-                await self._keep_alive()
+            if item is not None:
+                dup = item is self._inflight
+                self._inflight = item
+                await self._publish(item[0], item[1], item[2], dup)
+                self._inflight = None
+                q.pop(item)
                 continue
-            dup = item is self._inflight
-            self._inflight = item
-            await self._publish(item[0], item[1], item[2], dup)
-            self._inflight = None
-            q.pop(item)
+            now = ticks_ms()
+            if ticks_diff(now, self._last_rx) > self._keepalive_ms * 3 // 2:
+                raise OSError("keepalive: nothing heard from the broker")
+            if ticks_diff(now, self._last_tx) >= self._keepalive_ms // 2:
+                await self._send(_PINGREQ)
+            await self._wait(None, "idle", _IDLE_MS)
 
-    async def _keep_alive(self):
-        now = ticks_ms()
-        if ticks_diff(now, self._last_rx) > self._keepalive_ms * 3 // 2:
-            raise OSError("keepalive: nothing heard from the broker")
-        if ticks_diff(now, self._last_tx) >= self._keepalive_ms // 2:
-            await self._send(_PINGREQ)
-
-    async def _publish(self, topic, payload, retain, dup=False):
+    async def _publish(self, topic, payload, retain, dup):
         self._pid = self._pid % 65535 + 1
-        self._wait_pid = self._pid
-        self._acked.clear()
         await self._send(publish_packet(topic, payload, retain, self._pid, dup))
-        try:
-            await asyncio.wait_for_ms(self._acked.wait(), self._timeout)
-        except asyncio.TimeoutError:
-            raise OSError("no PUBACK for packet %d" % self._pid) from None
-        self._check()
+        await self._wait_ack(self._pid)
 
-    def _check(self):
-        if self._dead is not None:
-            raise self._dead
+    async def _wait_ack(self, pid):
+        start = ticks_ms()
+        self._receive()  # on a fast link the ack is often there already
+        while self._acked != pid:
+            await self._wait(start, "ack", _POLL_MS)
+
+    async def _wait(self, start, what, ms):
+        """Sleep `ms`, then take in what arrived; fail on a lost link or (unless `start`
+        is None) when `what` has taken longer than the timeout."""
+        await asyncio.sleep_ms(ms)
         if self._link is not None and not self._link.is_up():
             raise OSError("network link down")
+        self._receive()
+        if start is not None and ticks_diff(ticks_ms(), start) > self._timeout:
+            raise OSError("timeout: " + what)
+
+    def _receive(self):
+        """Read whatever whole packets the broker has sent."""
+        rx = self._rx
+        while True:
+            need = 2 if self._have < 2 else 2 + rx[1]
+            got = self._sock.readinto(self._rx_at[self._have], need - self._have)
+            if got is None:
+                return  # nothing more for now
+            if not got:
+                raise OSError("connection closed by the broker")
+            self._have += got
+            if self._have == 2 and rx[1]:
+                if rx[1] != 2:
+                    raise MQTTError("unexpected packet 0x%02x" % rx[0])
+                continue
+            if self._have < need:
+                continue
+            self._have = 0
+            self._last_rx = ticks_ms()
+            typ = rx[0]
+            if typ == _PUBACK:
+                self._acked = rx[2] << 8 | rx[3]
+            elif typ == _CONNACK:
+                if rx[3]:
+                    raise MQTTError("connection refused, return code %d" % rx[3])
+                self._acked = _CONNACKED
+            elif typ != _PINGRESP:
+                raise MQTTError("unexpected packet 0x%02x" % typ)
 
     async def _send(self, data):
-        self._stream.write(data)
-        await self._stream.drain()
+        start = ticks_ms()
+        sent = self._sock.write(data) or 0
+        while sent < len(data):
+            await self._wait(start, "send", _POLL_MS)
+            sent += self._sock.write(memoryview(data)[sent:]) or 0
         self._last_tx = ticks_ms()
-
-    async def _read_packet(self):
-        s = self._stream
-        typ = (await s.readexactly(1))[0]
-        n = 0
-        shift = 0
-        while True:
-            b = (await s.readexactly(1))[0]
-            n |= (b & 0x7F) << shift
-            if not b & 0x80:
-                break
-            shift += 7
-        body = await s.readexactly(n) if n else b""
-        self._last_rx = ticks_ms()
-        return typ, body
-
-    async def _read_loop(self):
-        try:
-            while True:
-                typ, body = await self._read_packet()
-                if typ == _PUBACK and len(body) == 2:
-                    if (body[0] << 8 | body[1]) == self._wait_pid:
-                        self._acked.set()
-                elif typ != _PINGRESP:
-                    raise MQTTError("unexpected packet 0x%02x" % typ)
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # hand the failure to the session
-            self._dead = exc if isinstance(exc, (OSError, MQTTError)) else OSError(repr(exc))
-            self._acked.set()
-            self._queue.event.set()
 
     def _close(self):
         self.connected = False
-        if self._stream is not None:
+        if self._sock is not None:
             try:
-                self._stream.close()
+                self._sock.close()
             except OSError:  # already broken; nothing left to release
                 pass
-            self._stream = None
-
-
-def _jitter(span):
-    return getrandbits(16) * span >> 16 if span > 0 else 0
+            self._sock = None

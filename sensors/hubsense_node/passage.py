@@ -7,21 +7,29 @@ INNER = const(2)  # beam on the room side
 
 
 class Doorway:
-    """Count a passage when the beams clear after a walk from one beam to the other.
+    """Running totals in and out since boot; the driver has `beams()`, the
+    broken-beam mask (OUTER | INNER).
 
     A person walking in breaks OUTER, then both, then only INNER, then neither;
     someone who steps in and turns back clears from the beam they started at
     and is not counted.
     """
 
-    def __init__(self):
+    def __init__(self, n, driver, boot):
+        self.n = n
+        self.topic = b""
         self.ins = 0
         self.outs = 0
+        self._driver = driver
+        self._boot = boot
         self._first = 0
         self._last = 0
 
-    def update(self, beams):
-        """Feed the broken-beam mask (OUTER | INNER); return True when a total changed."""
+    def update(self, now):
+        return self.feed(self._driver.beams())
+
+    def feed(self, beams):
+        """Take one beam mask; return True when a total changed."""
         if beams == 0:
             first, last = self._first, self._last
             self._first = self._last = 0
@@ -38,19 +46,5 @@ class Doorway:
             self._last = beams
         return False
 
-
-class PassageInput:
-    """Running totals in and out since boot (driver: `beams()` broken-beam mask)."""
-
-    def __init__(self, n, driver, boot):
-        self.n = n
-        self.topic = b""
-        self._driver = driver
-        self._door = Doorway()
-        self._boot = boot
-
-    def update(self, now):
-        return self._door.update(self._driver.beams())
-
     def fields(self):
-        return '"boot":"%s","in":%d,"out":%d' % (self._boot, self._door.ins, self._door.outs)
+        return '"boot":"%s","in":%d,"out":%d' % (self._boot, self.ins, self.outs)

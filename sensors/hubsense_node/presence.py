@@ -4,11 +4,15 @@ from time import ticks_diff
 
 
 class Presence:
-    """Settle: a detection must last `settle_ms` to count. Hold: stay occupied
-    `hold_ms` after the last detection, because a PIR sees motion, not people."""
+    """A desk or zone input. Settle: a detection must last `settle_ms` to count.
+    Hold: stay occupied `hold_ms` after the last detection (a PIR sees motion,
+    not people). The driver has `value()`: 1 while it detects."""
 
-    def __init__(self, settle_ms, hold_ms, now=0):
+    def __init__(self, n, driver, settle_ms, hold_ms, now=0):
+        self.n = n
+        self.topic = b""
         self.present = False
+        self._driver = driver
         self._settle = settle_ms
         # Never free faster than a flicker could settle.
         self._hold = max(hold_ms, settle_ms)
@@ -16,8 +20,11 @@ class Presence:
         self._since = now
         self._seen = now
 
-    def update(self, raw, now):
-        """Feed one sample taken at ticks `now`; return True when `present` changed."""
+    def update(self, now):
+        return self.feed(self._driver.value(), now)
+
+    def feed(self, raw, now):
+        """Take one reading made at ticks `now`; return True when `present` changed."""
         raw = bool(raw)
         if raw != self._raw:
             self._raw = raw
@@ -34,18 +41,5 @@ class Presence:
             return True
         return False
 
-
-class PresenceInput:
-    """A desk or zone that is occupied or free (driver: `value()` 0/1)."""
-
-    def __init__(self, n, driver, settle_ms, hold_ms, now=0):
-        self.n = n
-        self.topic = b""
-        self._driver = driver
-        self._logic = Presence(settle_ms, hold_ms, now)
-
-    def update(self, now):
-        return self._logic.update(self._driver.value(), now)
-
     def fields(self):
-        return '"present":true' if self._logic.present else '"present":false'
+        return '"present":true' if self.present else '"present":false'

@@ -1,7 +1,5 @@
 """A bounded FIFO for messages waiting for the broker."""
 
-import asyncio
-
 
 class Ring:
     """Fixed-size FIFO that drops its oldest entry when full and counts the drops."""
@@ -13,7 +11,6 @@ class Ring:
         self._head = 0
         self._n = 0
         self.drops = 0
-        self.event = asyncio.Event()
 
     def __len__(self):
         return self._n
@@ -28,7 +25,6 @@ class Ring:
             self.drops += 1
         self._items[(self._head + self._n) % size] = item
         self._n += 1
-        self.event.set()
 
     def peek(self):
         return self._items[self._head] if self._n else None

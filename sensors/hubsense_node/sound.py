@@ -10,14 +10,36 @@ _BIN_CDB = const(50)  # histogram resolution: 0.5 dB
 _MAX_CDB = const(14000)  # the contract's ceiling, 140 dB
 
 
-class SoundMeter:
-    """Collects levels (centi-dB) in a fixed histogram, so sampling never allocates."""
+class Sound:
+    """A sound input, reported once per interval. The driver has `level_cdb()`
+    (centi-dB, or None when no new level is ready); levels go into a fixed
+    histogram, so sampling never allocates."""
 
-    def __init__(self, offset_db=0.0):
+    def __init__(self, n, driver, offset_db=0.0, interval_ms=60000, now=0):
+        self.n = n
+        self.topic = b""
+        self.last = None
+        self._driver = driver
         self._offset = int(offset_db * 100)
+        self._interval = interval_ms
+        self._start = now
         self._bins = array("I", bytes(4 * (_MAX_CDB // _BIN_CDB + 1)))
         self._n = 0
         self._max = 0
+
+    def update(self, now):
+        level = self._driver.level_cdb()
+        if level is not None:
+            self.add(level)
+        if ticks_diff(now, self._start) < self._interval:
+            return False
+        self._start = now
+        # The report allocates; it runs once per interval, not per sample.
+        report = self.report()
+        if report is None:
+            return False
+        self.last = report
+        return True
 
     def add(self, level_cdb):
         """Record one short-term level (centi-dB, before the calibration offset)."""
@@ -46,37 +68,10 @@ class SoundMeter:
         lamax = self._max / 100
         self._n = 0
         self._max = 0
-        # LAmax is exact; LAeq rounds to the bin centre, so clamp the pair to the contract.
+        # LAmax is exact; LAeq rounds to the bin centre, so keep the pair consistent.
         return min(round(laeq, 1), lamax), lamax
 
-
-class SoundInput:
-    """LAeq and LAmax (driver: `level_cdb()`), reported once per interval."""
-
-    def __init__(self, n, driver, offset_db, interval_ms, now=0):
-        self.n = n
-        self.topic = b""
-        self._driver = driver
-        self._meter = SoundMeter(offset_db)
-        self._interval = interval_ms
-        self._start = now
-        self._due = False
-        self._last = None
-
-    def update(self, now):
-        level = self._driver.level_cdb()
-        if level is not None:
-            self._meter.add(level)
-        if ticks_diff(now, self._start) >= self._interval:
-            self._start = now
-            # The report allocates; it runs once per interval, not per sample.
-            report = self._meter.report()
-            if report is not None:
-                self._last = report
-                return True
-        return False
-
     def fields(self):
-        if self._last is None:
+        if self.last is None:
             return None  # nothing measured yet: nothing to say
-        return '"laeq":%.1f,"lamax":%.1f' % self._last
+        return '"laeq":%.1f,"lamax":%.1f' % self.last

@@ -19,7 +19,7 @@ CASES = {
     "input key of another sensor": ({"inputs": [{"n": 1, "sensor": "pir", "offset_db": 3}]},
                                     "unknown key 'inputs[0].offset_db'"),
     "wrong measure for kind": ({"inputs": [{"n": 1, "sensor": "beams"}]},
-                               "a desk node has no passage input"),
+                               "a desk node has no such input"),
 }
 
 

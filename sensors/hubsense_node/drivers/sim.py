@@ -7,7 +7,6 @@ or a scenario (atomically: write a temporary file, then rename it over):
     1=7          count: people seen
     2=58.5       sound: the A-weighted level now, dB
     1=412,398    passage: people who walked in, out (totals of the scenario's world)
-
     link=0       the network drops (Wi-Fi gone); link=1 brings it back
 
 Lines for unknown inputs are ignored; an input without a line keeps its value.
@@ -16,14 +15,6 @@ nothing, like reading a real one.
 """
 
 import asyncio
-
-from micropython import const
-
-_OUTER = const(1)
-_INNER = const(2)
-# Beam masks one walker produces, one per sample.
-_WALK_IN = (_OUTER, _OUTER | _INNER, _INNER, 0)
-_WALK_OUT = (_INNER, _OUTER | _INNER, _OUTER, 0)
 
 
 class SimDetector:
@@ -42,57 +33,37 @@ class SimDetector:
         return self._v
 
 
-class SimMic:
-    """A room whose A-weighted level the scenario sets."""
+class SimLink:
+    """The network as the scenario says: `link=0` cuts it, as a Wi-Fi drop-out would."""
 
     def __init__(self):
-        self._cdb = None
+        self._up = True
 
     def set(self, v):
-        self._cdb = int(v * 100)
+        self._up = bool(v)
 
-    def level_cdb(self):
-        return self._cdb
+    def is_up(self):
+        return self._up
 
+    async def up(self):
+        while not self._up:
+            await asyncio.sleep_ms(100)
 
-class SimDoor:
-    """A doorway whose walkers the scenario counts; breaks the beams as they would.
-
-    Passages the world made before this node booted are not seen, as a real
-    counter that was off would not see them.
-    """
-
-    def __init__(self):
-        self._world_in = 0
-        self._world_out = 0
-        self._seen_in = -1
-        self._seen_out = -1
-        self._walk = _WALK_IN
-        self._step = 0
-
-    def set(self, v):
-        if not isinstance(v, tuple) or len(v) != 2:
-            raise ValueError("passage wants in,out")
-        self._world_in, self._world_out = v
-        if self._seen_in < 0:
-            self._seen_in, self._seen_out = v
-
-    def beams(self):
-        if self._step == 0:
-            if 0 <= self._seen_in < self._world_in:
-                self._seen_in += 1
-                self._walk = _WALK_IN
-            elif 0 <= self._seen_out < self._world_out:
-                self._seen_out += 1
-                self._walk = _WALK_OUT
-            else:
-                return 0
-        mask = self._walk[self._step]
-        self._step = (self._step + 1) % len(self._walk)
-        return mask
+    def rssi(self):
+        return None
 
 
-SIM = {"presence": SimDetector, "count": SimDetector, "sound": SimMic, "passage": SimDoor}
+def make(measure):
+    """A simulated sensor for one input's measure."""
+    if measure == "sound":
+        from hubsense_node.drivers.sim_mic import SimMic
+
+        return SimMic()
+    if measure == "passage":
+        from hubsense_node.drivers.sim_door import SimDoor
+
+        return SimDoor()
+    return SimDetector()
 
 
 class ControlFile:
@@ -100,10 +71,10 @@ class ControlFile:
 
     def __init__(self, path, sensors, poll_ms=100):
         self._path = path
-        self._sensors = sensors  # {n: sim sensor}
+        self._sensors = sensors  # {n or "link": object with set(value)}
         self._poll_ms = poll_ms
-        self._buf = bytearray(512)
-        self._last = bytearray(512)
+        self._buf = bytearray(128)  # 4 inputs and the link fit in a quarter of this
+        self._last = bytearray(128)
         self._len = -1
 
     def poll(self):
@@ -128,7 +99,8 @@ class ControlFile:
         try:
             s = self._sensors.get(n if n == "link" else int(n))
             if s is not None:
-                s.set(_number(value))
+                s.set(tuple(int(p) for p in value.split(",")) if "," in value
+                      else float(value) if "." in value else int(value))
         except (ValueError, TypeError):
             print("sim: bad control line:", line)
 
@@ -136,9 +108,3 @@ class ControlFile:
         while True:
             self.poll()
             await asyncio.sleep_ms(self._poll_ms)
-
-
-def _number(text):
-    if "," in text:
-        return tuple(int(p) for p in text.split(","))
-    return float(text) if "." in text else int(text)

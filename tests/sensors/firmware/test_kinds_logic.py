@@ -1,23 +1,23 @@
 """Count settling, sound levels, door direction and the simulated doorway."""
 
-from hubsense_node.drivers.sim import SimDoor
+from hubsense_node.count import Count
+from hubsense_node.drivers.sim_door import SimDoor
 from hubsense_node.passage import INNER, OUTER, Doorway
-from hubsense_node.sound import SoundMeter
-from hubsense_node.steady import Steady
+from hubsense_node.sound import Sound
 
 
 def test_count_needs_to_hold_still():
-    s = Steady(settle_ms=3000)
-    assert not s.update(4, 0)
-    assert not s.update(5, 1000)  # a radar ghost for a moment
-    assert not s.update(4, 2000)
-    assert not s.update(4, 4999)
-    assert s.update(4, 5000) and s.value == 4
-    assert not s.update(4, 6000)
+    s = Count(1, None, settle_ms=3000)
+    assert not s.feed(4, 0)
+    assert not s.feed(5, 1000)  # a radar ghost for a moment
+    assert not s.feed(4, 2000)
+    assert not s.feed(4, 4999)
+    assert s.feed(4, 5000) and s.value == 4
+    assert not s.feed(4, 6000)
 
 
 def test_constant_level_gives_equal_laeq_and_lamax():
-    m = SoundMeter()
+    m = Sound(1, None)
     for _ in range(100):
         m.add(6000)
     laeq, lamax = m.report()
@@ -25,7 +25,7 @@ def test_constant_level_gives_equal_laeq_and_lamax():
 
 
 def test_laeq_is_energy_mean_and_offset_applies():
-    m = SoundMeter(offset_db=-3.0)
+    m = Sound(1, None, offset_db=-3.0)
     for _ in range(50):
         m.add(7300)  # 70 dB after the offset
     for _ in range(50):
@@ -37,7 +37,7 @@ def test_laeq_is_energy_mean_and_offset_applies():
 
 
 def test_levels_are_clamped_to_the_contract_range():
-    m = SoundMeter()
+    m = Sound(1, None)
     m.add(-500)
     m.add(20000)
     laeq, lamax = m.report()
@@ -45,11 +45,11 @@ def test_levels_are_clamped_to_the_contract_range():
 
 
 def walk(door, masks):
-    return [door.update(b) for b in masks]
+    return [door.feed(b) for b in masks]
 
 
 def test_walking_in_and_out():
-    d = Doorway()
+    d = Doorway(1, None, "ab12")
     walk(d, (OUTER, OUTER | INNER, INNER, 0))
     walk(d, (INNER, OUTER | INNER, OUTER, 0))
     walk(d, (OUTER, OUTER | INNER, INNER, 0))
@@ -57,7 +57,7 @@ def test_walking_in_and_out():
 
 
 def test_turning_back_is_not_counted():
-    d = Doorway()
+    d = Doorway(1, None, "ab12")
     assert walk(d, (OUTER, OUTER | INNER, OUTER, 0)) == [False] * 4
     assert walk(d, (INNER, 0)) == [False, False]
     assert (d.ins, d.outs) == (0, 0)
@@ -66,8 +66,8 @@ def test_turning_back_is_not_counted():
 def test_sim_door_ignores_the_world_before_boot_and_walks_through_beams():
     sim = SimDoor()
     sim.set((10, 7))  # before boot
-    d = Doorway()
+    d = Doorway(1, None, "ab12")
     sim.set((12, 8))
     for _ in range(20):
-        d.update(sim.beams())
+        d.feed(sim.beams())
     assert (d.ins, d.outs) == (2, 1)

@@ -93,12 +93,12 @@ KINDS = {
 
 
 def make_kind(kind):
-    from hubsense_node.drivers.sim import SIM
+    from hubsense_node.drivers.sim import make as make_sim
 
     raw = json.loads(json.dumps(RAW))
     raw["kind"], raw["inputs"] = kind, KINDS[kind]
     cfg = config.validate(raw)
-    sims = [SIM[i["measure"]]() for i in cfg["inputs"]]
+    sims = [make_sim(i["measure"]) for i in cfg["inputs"]]
     q = Ring(64)
     return Node(cfg, build(cfg, sims, 0, "abcd1234"), q, Clock(), "abcd1234"), sims, q
 
