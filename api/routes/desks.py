@@ -7,11 +7,17 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Query
 
 from api.deps import LiveDep
+from api.live import Snapshot
 from api.models import DesksPublic, Message
 from hubsense.layout import ID_PATTERN
 from hubsense.state import DeskStatus
 
 router = APIRouter(prefix="/api/v1/desks", tags=["desks"])
+
+
+def desks_body(snap: Snapshot) -> bytes:
+    return snap.encoded("desks", lambda: DesksPublic(
+        live=snap.live, count=len(snap.desks), data=list(snap.desks)).model_dump_json().encode())
 
 
 @router.get("", summary="Desks, optionally of one zone and only free (or only not free) ones",

@@ -15,6 +15,7 @@ from starlette.responses import StreamingResponse
 from api.changes import Changes
 from api.deps import ChangesDep, LiveDep
 from api.live import LiveState, Snapshot
+from api.routes.desks import desks_body
 from api.routes.zones import zones_body
 
 router = APIRouter(prefix="/api/v1/stream", tags=["stream"])
@@ -29,8 +30,10 @@ class EventStream(StreamingResponse):
 
 
 def event_bytes(snap: Snapshot) -> bytes:
-    return snap.encoded("sse", lambda: b"event: zones\nid: %d\nretry: %d\ndata: %s\n\n" % (
-        snap.version, RETRY_MS, zones_body(snap)))
+    """A `desks` event, then a `zones` event: the screen redraws on the latter."""
+    return snap.encoded("sse", lambda: (
+        b"event: desks\ndata: %s\n\nevent: zones\nid: %d\nretry: %d\ndata: %s\n\n"
+        % (desks_body(snap), snap.version, RETRY_MS, zones_body(snap))))
 
 
 async def events(live: LiveState, changes: Changes) -> AsyncIterator[bytes]:
@@ -49,13 +52,15 @@ async def events(live: LiveState, changes: Changes) -> AsyncIterator[bytes]:
             yield _KEEPALIVE
 
 
-_EXAMPLE = ('event: zones\nid: 42\nretry: 1000\ndata: {"live":true,"count":7,"data":[...]}\n\n')
+_EXAMPLE = ('event: desks\ndata: {"live":true,"count":8,"data":[...]}\n\n'
+            'event: zones\nid: 42\nretry: 1000\ndata: {"live":true,"count":7,"data":[...]}\n\n')
 
 
 @router.get("", response_class=EventStream,
-            summary="Live zone state as Server-Sent Events (event `zones`)",
-            responses={200: {"description": "an endless event stream; each event's data is "
-                                            "the body GET /api/v1/zones returns at that moment",
+            summary="Live state as Server-Sent Events (events `desks` and `zones`)",
+            responses={200: {"description": "an endless event stream; on each change a `desks` "
+                                            "and a `zones` event whose data are the bodies "
+                                            "GET /api/v1/desks and GET /api/v1/zones return",
                              "content": {"text/event-stream": {"schema": {"type": "string"},
                                                                "example": _EXAMPLE}}}})
 async def stream(live: LiveDep, changes: ChangesDep) -> EventStream:

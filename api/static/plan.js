@@ -32,7 +32,25 @@ export function drawPlan(svg, site) {
       el("tspan", { x: cx, dy: i === 0 ? "-0.9em" : "1.3em", class: cls }, text));
     cells[zone.id] = { g, lines };
   }
-  return cells;
+  // Desks last, so they sit on top of their zone. Shape and glyph, not colour alone.
+  const desks = {};
+  for (const desk of site.desks) {
+    const [x, y] = desk.position;
+    const g = el("g", { class: "desk", "data-desk": desk.id, "data-status": "unknown" }, svg);
+    el("circle", { cx: x, cy: y, r: 20 }, g);
+    const glyph = el("text", { x, y, dy: "0.35em", "text-anchor": "middle" }, g);
+    glyph.textContent = DESK_GLYPHS.unknown;
+    desks[desk.id] = g;
+  }
+  return { cells, desks };
+}
+
+const DESK_GLYPHS = { free: "✓", occupied: "✕", unknown: "?" };
+
+export function paintDesk(g, status) {
+  if (!g || g.dataset.status === status) return;
+  g.dataset.status = status;
+  g.querySelector("text").textContent = DESK_GLYPHS[status] || DESK_GLYPHS.unknown;
 }
 
 export function paintZone(cell, name, view, hereLabel) {

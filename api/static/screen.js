@@ -1,22 +1,26 @@
 // The visitor screen: floor plan, labelled zone list and suggestions, live over SSE.
 import { STRINGS } from "./i18n.js";
-import { drawPlan, paintZone } from "./plan.js";
+import { drawPlan, paintDesk, paintZone } from "./plan.js";
 import { describe, quietestSpot, roomToTalk, zoneName } from "./view.js";
 
 // After this long without a connection the screen stops trusting what it shows.
 const DISCONNECTED_UNKNOWN_MS = 15000;
 
-const state = { site: null, cells: {}, body: null, lang: "en", lostSince: null };
+const state = { site: null, cells: {}, desks: {}, body: null, deskBody: null, lang: "en", lostSince: null };
 const $ = (id) => document.getElementById(id);
 
 function t() {
   return STRINGS[state.lang];
 }
 
+function lostTooLong() {
+  return state.lostSince !== null && Date.now() - state.lostSince > DISCONNECTED_UNKNOWN_MS;
+}
+
 function zonesToShow() {
   if (!state.body) return [];
-  const lost = state.lostSince && Date.now() - state.lostSince > DISCONNECTED_UNKNOWN_MS;
-  return lost ? state.body.data.map((z) => ({ ...z, status: "unknown", stale: true })) : state.body.data;
+  return lostTooLong() ? state.body.data.map((z) => ({ ...z, status: "unknown", stale: true }))
+    : state.body.data;
 }
 
 function renderList(zones, now) {
@@ -53,6 +57,9 @@ function renderPlan(zones, now) {
     paintZone(state.cells[zone.id], zoneName(zone, state.lang), view,
       zone.kind === "entrance" ? t().here : "");
   }
+  const desks = state.deskBody && !lostTooLong() ? state.deskBody.data : [];
+  const deskStatus = Object.fromEntries(desks.map((d) => [d.id, d.status]));
+  for (const [id, g] of Object.entries(state.desks)) paintDesk(g, deskStatus[id] || "unknown");
 }
 
 function setText(node, text) {
@@ -105,6 +112,10 @@ function setConnection(kind) {
 
 function connect() {
   const source = new EventSource("/api/v1/stream");
+  // Each change sends `desks` then `zones`; drawing on `zones` paints both at once.
+  source.addEventListener("desks", (ev) => {
+    state.deskBody = JSON.parse(ev.data);
+  });
   source.addEventListener("zones", (ev) => {
     state.body = JSON.parse(ev.data);
     state.lostSince = null;
@@ -121,7 +132,7 @@ function connect() {
 async function start() {
   const site = await (await fetch("/api/v1/site")).json();
   state.site = site;
-  state.cells = drawPlan($("plan"), site);
+  ({ cells: state.cells, desks: state.desks } = drawPlan($("plan"), site));
   const asked = new URLSearchParams(location.search).get("lang");
   for (const b of document.querySelectorAll("#languages button")) {
     b.addEventListener("click", () => {

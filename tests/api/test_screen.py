@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from hubsense.contract import state_topic
 from hubsense.layout import Layout
 from hubsense.settings import Settings
-from hubsense.state import Noise, ZoneStatus
+from hubsense.state import DeskState, DeskStatus, Noise, ZoneStatus
 from tests.api.conftest import ApiServer, Publisher, start_api, zone_state
 
 pytestmark = [pytest.mark.services, pytest.mark.browser]
@@ -56,6 +57,13 @@ def publish_busy_hub(publisher: Publisher, layout: Layout) -> None:
     publisher.zone(zone_state(layout, "meet-b", ZoneStatus.FULL, occupied=6))
     publisher.zone(zone_state(layout, "lounge", ZoneStatus.UNKNOWN, occupied=None, stale=True,
                               last_seen_ms=ms - 14 * 60_000, updated_ms=ms - 14 * 60_000))
+    for n, desk in enumerate(layout.desks_in("quiet")):
+        publish_desk(publisher, desk.id, DeskStatus.FREE if n % 2 else DeskStatus.OCCUPIED)
+
+
+def publish_desk(publisher: Publisher, desk: str, status: DeskStatus) -> None:
+    state = DeskState(id=desk, zone="quiet", status=status, updated_ms=int(time.time() * 1000))
+    publisher.publish(state_topic(publisher.site, "desk", desk), state.model_dump_json())
 
 
 def item(page: Page, zone_id: str):  # type: ignore[no-untyped-def]
@@ -76,6 +84,10 @@ def test_screen_follows_changes_live_without_reload(browser: Browser, api: ApiSe
     expect(page.locator("#talk-spot")).to_have_text("Room to talk: Meeting area A")
     expect(page.locator("#plan g[data-zone='quiet']")).to_have_attribute("data-status", "free")
     expect(page.locator("#connection")).to_have_text("Live")
+    expect(page.locator("#plan g[data-desk='q-02']")).to_have_attribute("data-status", "free")
+    expect(page.locator("#plan g[data-desk='q-01']")).to_have_attribute("data-status",
+                                                                       "occupied")
+    expect(page.locator("#plan g[data-desk='q-02'] text")).to_have_text("✓")
     shoot(page, "tv-en")
 
     page.evaluate("window.__sameDocument = true")
@@ -87,6 +99,9 @@ def test_screen_follows_changes_live_without_reload(browser: Browser, api: ApiSe
     expect(quiet).to_contain_text("Full")
     expect(page.locator("#plan g[data-zone='quiet'] .status")).to_have_text("✕ Full")
     expect(page.locator("#quiet-spot")).to_have_text("Quietest free spot now: Buzz zone South")
+    publish_desk(publisher, "q-02", DeskStatus.OCCUPIED)
+    expect(page.locator("#plan g[data-desk='q-02']")).to_have_attribute("data-status",
+                                                                       "occupied", timeout=2000)
     assert page.evaluate("window.__sameDocument") is True, "the page reloaded"
     page.context.close()
 
@@ -108,6 +123,7 @@ def test_stale_zone_reads_unknown_with_last_seen(browser: Browser, api: ApiServe
     publisher.collector("offline")
     expect(item(page, "quiet")).to_have_attribute("data-status", "unknown", timeout=2000)
     expect(page.locator("#offline")).to_be_visible()
+    expect(page.locator("#plan g[data-desk='q-02']")).to_have_attribute("data-status", "unknown")
     expect(page.locator("#quiet-spot")).to_have_text("No free quiet spot known right now")
     page.context.close()
 

@@ -38,13 +38,16 @@ def test_stream_sends_state_then_changes(api: ApiServer, publisher: Publisher,
         assert r.status_code == 200
         assert r.headers["content-type"].startswith("text/event-stream")
         stream = events(r.iter_lines())
+        kind, desks = next(stream)
+        assert kind == "desks" and desks["count"] == 8
+        assert {d["status"] for d in desks["data"]} == {"unknown"}
         kind, first = next(stream)
         assert kind == "zones"
         assert status_of(first, "quiet") == "unknown"
 
         publisher.collector("online")
         publisher.zone(zone_state(layout, "quiet", occupied=2))
-        for _kind, body in stream:  # each change is one event; read until it shows
-            if status_of(body, "quiet") == "free":
+        for kind, body in stream:  # each change is two events; read until it shows
+            if kind == "zones" and status_of(body, "quiet") == "free":
                 assert body["live"] is True
                 break
