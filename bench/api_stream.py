@@ -6,7 +6,7 @@ bottleneck), publishes one zone change, and measures per client the delay
 from the publish to the event that shows it. Prints JSON with p50/p99/max;
 target: all N receive it, p99 < 1 s.
 
-    .venv/bin/python bench/api_stream.py [--clients 1000]
+    .venv/bin/python -m bench.api_stream [--clients 1000]
 """
 
 from __future__ import annotations
@@ -15,20 +15,10 @@ import argparse
 import asyncio
 import json
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-import httpx
-import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
-
-from bench.api_zones import LAYOUT, ROOT, publish_state
-from hubsense.contract import state_topic
-from hubsense.layout import load_layout
-from hubsense.stack.mosquitto import BrokerUsers, Mosquitto
-from hubsense.stack.processes import Child, free_port, wait_until
-from hubsense.state import SEATABLE, ZoneState, ZoneStatus
+from bench.api_stack import Stack, running_api, zone
+from hubsense.state import ZoneStatus
 
 MARK = b'"status":"full"'
 
@@ -56,32 +46,20 @@ async def client(port: int, opened: asyncio.Event, ready: list[int], published: 
         writer.close()
 
 
-def publish_full(broker: Mosquitto, site: str, published: list[float]) -> None:
-    layout = load_layout(LAYOUT)
-    z = layout.zone("quiet")
-    assert z is not None
-    desks = len(layout.desks_in(z.id))
-    state = ZoneState(id=z.id, name=z.name, kind=z.kind, seatable=z.kind in SEATABLE,
-                      capacity=z.capacity, status=ZoneStatus.FULL, occupied=desks,
-                      desks_total=desks, desks_free=0, desks_unknown=0, stale=False)
-    c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="bench-change")
-    c.username_pw_set("bench", broker.users.passwords["bench"])
-    c.connect(broker.host, broker.port)
-    c.loop_start()
+def publish_full(stack: Stack, published: list[float]) -> None:
+    state = zone(stack.layout, "quiet", ZoneStatus.FULL, 8)
     published.append(time.monotonic())
-    c.publish(state_topic(site, "zone", z.id), state.model_dump_json(), 1, True).wait_for_publish(5)
-    c.disconnect()
-    c.loop_stop()
+    stack.publish_zone(state, "bench-change")
 
 
-async def fan_out(broker: Mosquitto, site: str, port: int, n: int) -> list[float]:
+async def fan_out(stack: Stack, n: int) -> list[float]:
     opened = asyncio.Event()
     ready, published, delays = [0, n], [], []  # type: ignore[var-annotated]
-    tasks = [asyncio.create_task(client(port, opened, ready, published, delays, 30))
+    tasks = [asyncio.create_task(client(stack.port, opened, ready, published, delays, 30))
              for _ in range(n)]
     await asyncio.wait_for(opened.wait(), 60)
     await asyncio.sleep(2)  # let every stream receive its first event
-    await asyncio.to_thread(publish_full, broker, site, published)
+    await asyncio.to_thread(publish_full, stack, published)
     await asyncio.gather(*tasks)
     return sorted(delays)
 
@@ -90,36 +68,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--clients", type=int, default=1000)
     args = ap.parse_args()
-    layout = load_layout(LAYOUT)
-    with tempfile.TemporaryDirectory(prefix="hubsense-bench-") as tmp:
-        work = Path(tmp)
-        users = BrokerUsers.for_site([n.id for n in layout.nodes], admins=("bench",))
-        broker = Mosquitto(work / "mosquitto", free_port(), users).start()
-        api: Child | None = None
-        try:
-            publish_state(broker, layout.site.id)
-            port = free_port()
-            config = work / "api.toml"
-            config.write_text(
-                f'layout = "{LAYOUT}"\n[mqtt]\nhost = "{broker.host}"\nport = {broker.port}\n'
-                f'[api]\nport = {port}\nrate_limit_per_min = 0\n'
-                f'[api.mqtt]\nusername = "api"\npassword = "{users.passwords["api"]}"\n')
-            api = Child("api", [sys.executable, "-m", "hubsense.cli", "api", "-c", str(config)],
-                        work / "api.log", cwd=ROOT, die_with_parent=True).start()
-
-            def live() -> bool:
-                try:
-                    r = httpx.get(f"http://127.0.0.1:{port}/api/v1/zones", timeout=1)
-                    return bool(r.json()["live"])
-                except (httpx.HTTPError, ValueError, KeyError):
-                    return False
-
-            wait_until(live, 20, "api with live state", api.alive)
-            delays = asyncio.run(fan_out(broker, layout.site.id, port, args.clients))
-        finally:
-            if api:
-                api.stop()
-            broker.stop()
+    with running_api() as stack:
+        delays = asyncio.run(fan_out(stack, args.clients))
 
     def pct(p: float) -> float | None:
         return round(delays[min(len(delays) - 1, int(p * len(delays)))] * 1000, 1) \
