@@ -17,10 +17,17 @@ STATIC = Path(__file__).resolve().parent.parent / "static"
 router = APIRouter(tags=["screen"])
 
 
+# The page may load only from its own origin: no CDN, no tracker, no injected script.
+CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+       "connect-src 'self'; base-uri 'none'; form-action 'none'")
+
+
 @router.get("/", include_in_schema=False)
 def screen() -> FileResponse:
     """Serve the page; everything it shows comes from /api/v1 and /static."""
-    return FileResponse(STATIC / "index.html", media_type="text/html")
+    return FileResponse(STATIC / "index.html", media_type="text/html", headers={
+        "Content-Security-Policy": CSP, "X-Content-Type-Options": "nosniff",
+        "Referrer-Policy": "no-referrer"})
 
 
 @lru_cache(maxsize=16)

@@ -247,10 +247,14 @@ def test_screen_loads_nothing_from_elsewhere(browser: Browser, api: ApiServer,
     publish_busy_hub(publisher, layout)
     page = browser.new_context(viewport=TV).new_page()  # type: ignore[arg-type]
     urls: list[str] = []
+    console: list[str] = []
     page.on("request", lambda request: urls.append(request.url))
-    page.goto(api.url + "/")
+    page.on("console", lambda msg: console.append(msg.text) if msg.type == "error" else None)
+    response = page.goto(api.url + "/")
+    assert response and "default-src 'none'" in response.headers["content-security-policy"]
     expect(page.locator("#connection")).to_have_text("Live", timeout=5000)
     expect(page.locator("#qr-image")).to_have_attribute("alt", "QR code that opens this page")
     assert any(u.endswith("/api/v1/stream") for u in urls)
     assert [u for u in urls if not u.startswith(api.url + "/")] == []
+    assert console == [], "the page logged errors (a CSP violation shows here)"
     page.context.close()
