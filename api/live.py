@@ -16,30 +16,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import ValidationError
 
 from hubsense.contract import ONLINE, ROOT
 from hubsense.layout import ID_RE, Layout
-from hubsense.state import SEATABLE, DeskState, DeskStatus, ZoneState, ZoneStatus
+from hubsense.state import (
+    SEATABLE,
+    DeskState,
+    DeskStatus,
+    NodeHealth,
+    ZoneState,
+    ZoneStatus,
+)
 
 log = logging.getLogger(__name__)
 
-M = TypeVar("M", ZoneState, DeskState, "NodeHealth")
-
-
-class NodeHealth(BaseModel):
-    """A node's health as the collector publishes it; unknown fields are kept out."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    id: str
-    online: bool | None = None
-    last_seen_ms: int | None = None
-    fw: str | None = None
-    rssi: int | None = None
-    heap_free: int | None = None
-    drops: int | None = None
-    uptime_s: int | None = None
+M = TypeVar("M", ZoneState, DeskState, NodeHealth)
 
 
 class Rejected(ValueError):
@@ -167,9 +159,10 @@ class LiveState:
             return self._snapshot
 
     def nodes(self) -> list[NodeHealth]:
-        """Return every layout node's last published health (bare id when none yet)."""
+        """Return every layout node's last published health; never heard of: offline."""
         with self._lock:
-            return [self._nodes.get(n.id) or NodeHealth(id=n.id) for n in self.layout.nodes]
+            return [self._nodes.get(n.id) or NodeHealth(id=n.id, online=False, fresh=False)
+                    for n in self.layout.nodes]
 
     def _zone(self, zone_id: str, live: bool) -> ZoneState:
         state = self._zones.get(zone_id)

@@ -6,9 +6,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.live import NodeHealth
 from hubsense.layout import Point, Text, ZoneKind
-from hubsense.state import DeskState, ZoneState
+from hubsense.state import DeskState, NodeHealth, ZoneState
 
 ZONE_EXAMPLE: dict[str, Any] = {
     "id": "quiet", "name": {"en": "Quiet zone", "sv": "Tyst zon"}, "kind": "quiet_zone",
@@ -41,8 +40,9 @@ class DesksPublic(BaseModel):
 
 class NodesPublic(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"count": 1, "data": [{
-        "id": "desk-q1", "online": True, "last_seen_ms": 1795426010000, "fw": "0.1.0",
-        "rssi": -61, "heap_free": 61440, "drops": 0, "uptime_s": 3600}]}]})
+        "id": "desk-q1", "online": True, "fresh": True, "last_seen_ms": 1795426010000,
+        "last_heartbeat_ms": 1795426000000, "boot": "9f3a51c2", "fw": "0.1.0",
+        "uptime_s": 3600, "heap_free": 61440, "rssi": -61, "drops": 0}]}]})
 
     count: int
     data: list[NodeHealth]

@@ -73,7 +73,8 @@ def test_rejections_are_counted_by_reason(layout: Layout) -> None:
 def test_node_health_takes_its_id_from_the_topic(layout: Layout) -> None:
     live = online(layout)
     live.apply(state_topic(layout.site.id, "node", "door-1"),
-               b'{"id": "desk-q1", "online": false, "drops": 3, "extra": "ignored"}')
+               b'{"id": "desk-q1", "online": true, "fresh": false, "drops": 3}')
     door = next(n for n in live.nodes() if n.id == "door-1")
-    assert door.online is False and door.drops == 3
-    assert next(n for n in live.nodes() if n.id == "desk-q1").online is None
+    assert door.online is True and door.fresh is False and door.drops == 3
+    never = next(n for n in live.nodes() if n.id == "desk-q1")
+    assert (never.online, never.fresh, never.last_seen_ms) == (False, False, None)

@@ -51,8 +51,9 @@ def test_staff_routes_refuse_missing_wrong_and_underscoped_tokens(
 def test_nodes_lists_published_health(staff_api: ApiServer, publisher: Publisher,
                                       layout: Layout) -> None:
     auth = {"Authorization": f"Bearer {GOOD}"}
-    health = {"online": True, "last_seen_ms": 1795426010000, "fw": "0.1.0", "rssi": -61,
-              "heap_free": 61440, "drops": 2, "uptime_s": 3600, "id": "spoofed"}
+    health = {"id": "spoofed", "online": True, "fresh": True, "last_seen_ms": 1795426010000,
+              "last_heartbeat_ms": 1795426000000, "boot": "9f3a51c2", "fw": "0.1.0",
+              "uptime_s": 3600, "heap_free": 61440, "rssi": -61, "drops": 2}
     publisher.publish(state_topic(layout.site.id, "node", "desk-q1"), json.dumps(health))
 
     def desk_q1() -> dict[str, object] | None:
@@ -65,4 +66,6 @@ def test_nodes_lists_published_health(staff_api: ApiServer, publisher: Publisher
     assert got == {**health, "id": "desk-q1"}, "the topic names the node, not the payload"
     body = httpx.get(f"{staff_api.url}/api/v1/nodes", headers=auth).json()
     assert [n["id"] for n in body["data"]] == [n.id for n in layout.nodes]
-    assert body["data"][1]["online"] is None, "no health published yet: nothing invented"
+    never = body["data"][1]
+    assert (never["online"], never["fresh"], never["last_seen_ms"], never["fw"]) == \
+        (False, False, None, None), "no health published yet: offline, nothing invented"
