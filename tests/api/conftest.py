@@ -10,6 +10,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, TypeVar
 
 import paho.mqtt.client as mqtt
@@ -17,6 +18,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from paho.mqtt.enums import CallbackAPIVersion
+from playwright.sync_api import Browser, Page, sync_playwright
 from pydantic import SecretStr
 
 from api.main import create_app
@@ -126,3 +128,26 @@ def api(api_settings: Settings, layout: Layout) -> Iterator[ApiServer]:
     server = start_api(api_settings, layout)
     yield server
     server.stop()
+
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "api"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, never a downloaded one."""
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+def open_page(browser: Browser, url: str,
+              viewport: dict[str, int] | None = None) -> Page:
+    """Open `url` in a fresh context (no shared storage), 1920x1080 unless told."""
+    size = viewport or {"width": 1920, "height": 1080}
+    page = browser.new_context(viewport=size).new_page()  # type: ignore[arg-type]
+    page.goto(url)
+    return page

@@ -5,39 +5,20 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from hubsense.contract import state_topic
 from hubsense.layout import Layout
 from hubsense.settings import Settings
 from hubsense.state import DeskState, DeskStatus, Noise, ZoneStatus
-from tests.api.conftest import ApiServer, Publisher, start_api, zone_state
+from tests.api.conftest import ARTIFACTS, ApiServer, Publisher, open_page, start_api, zone_state
 
 pytestmark = [pytest.mark.services, pytest.mark.browser]
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "api"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 TV = {"width": 1920, "height": 1080}
 PHONE = {"width": 390, "height": 844}
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
-def open_page(browser: Browser, url: str, viewport: dict[str, int] = TV) -> Page:
-    page = browser.new_context(viewport=viewport).new_page()  # type: ignore[arg-type]
-    page.goto(url)
-    return page
 
 
 def shoot(page: Page, name: str) -> None:
