@@ -23,12 +23,13 @@ _TOP = {
     "queue": (int, 32, 1, 1000), "inputs": (list, _REQUIRED, 1, 4), "sim": (_SIM, None, 0, 0),
 }
 
-# sensor: (measure it reports, its own keys)
-SENSORS = {
-    "pir": ("presence", {"settle_ms": (int, 500, 0, 60000), "hold_s": (int, 300, 0, 86400)}),
-    "radar": ("count", {"settle_ms": (int, 3000, 0, 60000)}),
-    "mic": ("sound", {"offset_db": (float, 0.0, -40, 40), "interval_s": (int, 60, 5, 3600)}),
-    "beams": ("passage", {}),
+# sensor: the measure it reports, and its own keys
+SENSORS = {"pir": "presence", "radar": "count", "mic": "sound", "beams": "passage"}
+_SENSOR_KEYS = {  # type: dict
+    "pir": {"settle_ms": (int, 500, 0, 60000), "hold_s": (int, 300, 0, 86400)},
+    "radar": {"settle_ms": (int, 3000, 0, 60000)},
+    "mic": {"offset_db": (float, 0.0, -40, 40), "interval_s": (int, 60, 5, 3600)},
+    "beams": {},
 }
 
 # Which measures each node kind may report (the layout says the same).
@@ -91,11 +92,12 @@ def _input(raw, i, kind):
     if not isinstance(raw, dict):
         _fail(where, "must be an object")
     _one_of(raw.get("sensor"), SENSORS, where + ".sensor")
-    measure, own = SENSORS[raw["sensor"]]
+    measure = SENSORS[raw["sensor"]]
     if measure not in KINDS[kind]:
         _fail(where + ".sensor", "is %s: a %s node has no such input" % (measure, kind))
-    schema = {"n": (int, _REQUIRED, 1, 16), "sensor": (str, _REQUIRED, 1, 16)}
-    schema.update(own)
+    schema = dict(_SENSOR_KEYS[raw["sensor"]])
+    schema["n"] = (int, _REQUIRED, 1, 16)
+    schema["sensor"] = (str, _REQUIRED, 1, 16)
     out = _section(raw, schema, where + ".")
     out["measure"] = measure
     return out

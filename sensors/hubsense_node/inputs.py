@@ -8,7 +8,7 @@ fields, or None while it has nothing to say).
 
 def build(cfg, drivers, now, boot):
     """One input per configured input, each on its driver."""
-    out = []
+    out = []  # type: list
     for k, inp in enumerate(cfg["inputs"]):
         m, n, d = inp["measure"], inp["n"], drivers[k]
         if m == "presence":

@@ -88,8 +88,8 @@ class Client:
         self._pid = 0
         self._acked = -1
         self._inflight = None  # sent, not acknowledged when the session died: resend as DUP
-        self._last_rx = 0
-        self._last_tx = 0
+        self._last_rx = ticks_ms()
+        self._last_tx = ticks_ms()
         self.connected = False
 
     async def run(self):
@@ -174,9 +174,10 @@ class Client:
     def _receive(self):
         """Read whatever whole packets the broker has sent."""
         rx = self._rx
+        sock = self._socket()
         while True:
             need = 2 if self._have < 2 else 2 + rx[1]
-            got = self._sock.readinto(self._rx_at[self._have], need - self._have)
+            got = sock.readinto(self._rx_at[self._have], need - self._have)
             if got is None:
                 return  # nothing more for now
             if not got:
@@ -202,11 +203,16 @@ class Client:
 
     async def _send(self, data):
         start = ticks_ms()
-        sent = self._sock.write(data) or 0
+        sent = self._socket().write(data) or 0
         while sent < len(data):
             await self._wait(start, "send", _POLL_MS)
-            sent += self._sock.write(memoryview(data)[sent:]) or 0
+            sent += self._socket().write(memoryview(data)[sent:]) or 0
         self._last_tx = ticks_ms()
+
+    def _socket(self):
+        if self._sock is None:
+            raise OSError("not connected")
+        return self._sock
 
     def _close(self):
         self.connected = False
