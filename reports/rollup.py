@@ -4,8 +4,9 @@ Why scheduled rollups rather than continuous queries: a duration needs the
 state in force *before* each bucket (a desk occupied since 08:00 is occupied
 all of 10:00-11:00 without a point in it), which an InfluxQL CQ cannot carry
 over; CQs also do not exist in InfluxDB 2.x/3.x. The rollup is plain points
-over the v1 API: re-running it for a range overwrites the same points, so
-late data (a replayed spool) is folded in by re-rolling the last hours.
+over the v1 API, in their own retention policy (reports/store.py): re-running
+it for a range overwrites the same points, so late data (a replayed spool) is
+folded in by re-rolling the last hours.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from datetime import date, timedelta
 from hubsense.influx import InfluxV1, Point
 from hubsense.layout import Layout, ZoneKind
 from hubsense.settings import ReportSettings
-from reports import source
+from reports import source, store
 from reports.hours import HOUR_MS, Calendar
 from reports.passages import Sample, entries
 from reports.spans import Totals, Value, bucket_totals, spans_from_changes
@@ -65,6 +66,7 @@ class Rollup:
     def run(self, first: date, last: date, until_ms: int | None = None,
             progress: Callable[[date], None] | None = None) -> int:
         """Roll up local days first..last (inclusive), not past `until`; return points."""
+        store.ensure_policy(self.db)
         start = self.cal.midnight_ms(first)
         desks = source.desk_before(self.db, self.site, start)
         zones = source.zone_before(self.db, self.site, start)
@@ -78,13 +80,13 @@ class Rollup:
             if a >= b:
                 break
             points = self._day(d, a, b, desks, zones, doors)
-            self.db.write(points)
+            store.write(self.db, points)
             written += len(points)
             if progress:
                 progress(d)
             d += timedelta(days=1)
         if written:
-            self.db.write([Point(WATERMARK, {"site": self.site}, {"through_ms": b}, 0)])
+            store.write(self.db, [Point(WATERMARK, {"site": self.site}, {"through_ms": b}, 0)])
         return written
 
     def _day(self, d: date, a: int, b: int, desks: dict[str, Value], zones: dict[str, Value],
@@ -119,7 +121,7 @@ class Rollup:
 
     def watermark(self) -> int | None:
         """End of the last rolled-up range, or None before the first rollup."""
-        q = f"SELECT last(through_ms) FROM {WATERMARK} WHERE site = $site"
+        q = f"SELECT last(through_ms) FROM {store.measurement(WATERMARK)} WHERE site = $site"
         series = self.db.query(q, {"site": self.site})
         return int(series[0].values[0][1]) if series else None
 

@@ -16,9 +16,16 @@ from hubsense.settings import ReportSettings
 from reports.hours import Calendar, Period
 from reports.rollup import DESK_DAY, ZONE_HOUR
 from reports.source import WHERE, window
+from reports.store import measurement
 
 H = 3600.0
-_SUMS = ("open_s", "open_known_s", "open_occupied_s", "span_s", "known_s", "occupied_s")
+_DESKS, _ZONES = measurement(DESK_DAY), measurement(ZONE_HOUR)
+_DESK_FIELDS = ("open_known_s", "open_occupied_s")
+_ZONE_FIELDS = ("open_known_s", "open_occupied_s", "open_people_s", "people_s", "known_s")
+
+
+def _sums(fields: tuple[str, ...]) -> str:
+    return ", ".join(f"sum({f}) AS {f}" for f in fields)
 
 
 @dataclass(frozen=True)
@@ -107,27 +114,25 @@ def utilization(db: InfluxV1, layout: Layout, cfg: ReportSettings, period: Perio
     zone_sums: dict[str, dict[str, float]] = {}
     peaks: dict[str, int] = {}
     how: dict[str, dict[int, tuple[float, float]]] = {}
-    sums = ", ".join(f"sum({f}) AS {f}" for f in _SUMS)
+    # Only the fields a report needs: InfluxDB 1.x pays per series and field.
+    desk_q = (f"SELECT {_sums(_DESK_FIELDS)} FROM {_DESKS} WHERE {WHERE} GROUP BY desk")
+    # One pass over the zone hours: totals are the sum over the hours of the week.
+    zone_q = (f"SELECT {_sums(_ZONE_FIELDS)}, max(open_peak) AS peak FROM {_ZONES} "
+              f"WHERE {WHERE} GROUP BY zone, how")
     open_s = 0.0  # from the calendar: a stretch never rolled up is unknown, not absent
     for run in period.runs_without(exclude_days):
         params = window(site, *run.bounds(cal))
         open_s += sum(b - a for a, b in cal.open_spans(*run.bounds(cal))) / 1000
-        for s in db.query(f"SELECT {sums} FROM {DESK_DAY} WHERE {WHERE} GROUP BY desk", params):
+        for s in db.query(desk_q, params):
             _add(desk_sums.setdefault(s.tags["desk"], {}), s.rows()[0])
-        q = (f"SELECT {sums}, sum(open_people_s) AS open_people_s, max(open_peak) AS peak "
-             f"FROM {ZONE_HOUR} WHERE {WHERE} GROUP BY zone")
-        for s in db.query(q, params):
-            row = s.rows()[0]
-            _add(zone_sums.setdefault(s.tags["zone"], {}), row)
+        for s in db.query(zone_q, params):
+            zone, h, row = s.tags["zone"], int(s.tags["how"]), s.rows()[0]
+            _add(zone_sums.setdefault(zone, {}), row)
             if row["peak"] is not None:
-                peaks[s.tags["zone"]] = max(peaks.get(s.tags["zone"], 0), int(row["peak"]))
-        q = (f"SELECT sum(people_s) AS p, sum(known_s) AS k FROM {ZONE_HOUR} WHERE {WHERE} "
-             "GROUP BY zone, how")
-        for s in db.query(q, params):
-            by = how.setdefault(s.tags["zone"], {})
-            p, k = by.get(int(s.tags["how"]), (0.0, 0.0))
-            row = s.rows()[0]
-            by[int(s.tags["how"])] = (p + float(row["p"] or 0), k + float(row["k"] or 0))
+                peaks[zone] = max(peaks.get(zone, 0), int(row["peak"]))
+            by = how.setdefault(zone, {})
+            p, k = by.get(h, (0.0, 0.0))
+            by[h] = (p + float(row["people_s"] or 0), k + float(row["known_s"] or 0))
     zones = [make_use(z.id, z.id, z.capacity, {**zone_sums.get(z.id, {}), "open_s": open_s},
                       peaks.get(z.id), cfg, flag=True)
              for z in layout.zones if z.kind is not ZoneKind.ENTRANCE]

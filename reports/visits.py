@@ -13,7 +13,9 @@ from hubsense.settings import ReportSettings
 from reports.hours import Calendar, Period
 from reports.rollup import VISITS_HOUR
 from reports.source import WHERE, window
+from reports.store import measurement
 
+_VISITS = measurement(VISITS_HOUR)
 By = Literal["day", "week", "month"]
 
 
@@ -41,7 +43,7 @@ def bucket_start(d: date, by: By) -> date:
 
 def hourly_visits(db: InfluxV1, site: str, start_ms: int, end_ms: int) -> dict[int, int]:
     """Entries per hour (UTC ms of its start), all doors summed."""
-    q = f"SELECT sum(entries) FROM {VISITS_HOUR} WHERE {WHERE} GROUP BY time(1h)"
+    q = f"SELECT sum(entries) FROM {_VISITS} WHERE {WHERE} GROUP BY time(1h)"
     out: dict[int, int] = {}
     for s in db.query(q, window(site, start_ms, end_ms)):
         for t, n in s.values:

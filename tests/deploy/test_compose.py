@@ -14,6 +14,7 @@ import yaml
 
 from hubsense.settings import load_settings
 from hubsense.stack.mosquitto import BrokerUsers
+from reports import store
 
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
@@ -129,3 +130,12 @@ def test_service_settings_load_from_file_and_compose_env(
     assert s.collector.mqtt is not None and s.collector.mqtt.username == "collector"
     assert s.api.mqtt is not None and s.api.mqtt.username == "api"
     assert s.api.host == "0.0.0.0"
+
+
+def test_influxdb_creates_the_rollup_policy_at_first_start(config: dict[str, Any]) -> None:
+    svc = config["services"]["influxdb"]
+    assert any(v.endswith(":/docker-entrypoint-initdb.d/rollup.iql:ro") for v in svc["volumes"])
+    db = svc["environment"]["INFLUXDB_DB"]
+    iql = (ROOT / "deploy" / "influxdb" / "rollup.iql").read_text().strip()
+    assert iql == (f'CREATE RETENTION POLICY "{store.RP}" ON "{db}" DURATION INF '
+                   f"REPLICATION 1 SHARD DURATION {store.SHARD_DURATION}")

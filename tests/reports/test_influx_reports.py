@@ -12,7 +12,14 @@ from hubsense.influx import InfluxV1
 from hubsense.layout import Layout
 from hubsense.settings import InfluxSettings, ReportSettings
 from reports.compare import compare
-from reports.events import Event, event_days, event_report, list_events, save_event
+from reports.events import (
+    Event,
+    delete_event,
+    event_days,
+    event_report,
+    list_events,
+    save_event,
+)
 from reports.hours import Period, to_ms
 from reports.rollup import Rollup
 from reports.utilization import utilization
@@ -122,3 +129,25 @@ def test_rollup_is_idempotent(db: InfluxV1, layout: Layout) -> None:
     before = utilization(db, layout, CFG, Period(TUE, TUE))
     Rollup(db, layout, CFG).run(TUE, TUE)
     assert utilization(db, layout, CFG, Period(TUE, TUE)) == before
+
+
+def test_a_deleted_event_is_gone(db: InfluxV1, layout: Layout) -> None:
+    ev = Event("quiz", "Quiz", at(TUE, 18), at(TUE, 20))
+    save_event(db, layout, ev)
+    delete_event(db, layout, ev)
+    assert list_events(db, layout, at(MON, 0), at(WED, 23)) == []
+    with pytest.raises(ValueError, match="unknown zones"):
+        save_event(db, layout, Event("x", "X", at(TUE, 18), at(TUE, 20), ("nowhere",)))
+
+
+def test_catch_up_rolls_from_the_watermark_and_folds_in_late_data(
+        db: InfluxV1, layout: Layout) -> None:
+    roll = Rollup(db, layout, CFG)
+    assert roll.watermark() == at(date(2026, 11, 19), 0)
+    late = Seeder(layout)  # a spool replayed late: q-02 was occupied Wednesday 10-12
+    late.desk(at(WED, 10), "q-02", "occupied")
+    late.desk(at(WED, 12), "q-02", "free")
+    late.write(db)
+    roll.catch_up(now_ms=at(WED, 23, 30))
+    q2 = next(u for u in utilization(db, layout, CFG, Period(WED, WED)).desks if u.id == "q-02")
+    assert (q2.occupied_h, q2.free_h, q2.unknown_h) == (2, 6, 2)

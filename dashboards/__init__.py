@@ -1,0 +1,1 @@
+"""hubsense's Grafana dashboards as code; `python -m dashboards.build` writes dashboards/json."""

@@ -1,0 +1,57 @@
+"""Where rollups live: their own retention policy, one shard group spanning years.
+
+Why: InfluxDB 1.x opens one cursor per series, field and shard. With the
+default 7-day shard groups a yearly report over 500 desk series reads ~53
+shards each and takes seconds to minutes; in one shard group it takes well
+under a second. Raw data keeps the collector's default policy untouched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import httpx
+
+from hubsense.influx import InfluxError, InfluxV1, Point
+
+RP = "rollup"
+# InfluxQL for the policy; docker-compose runs the same statement at InfluxDB's
+# first start (deploy/influxdb/rollup.iql), where the service user is no admin.
+SHARD_DURATION = "520w"
+
+
+def measurement(name: str) -> str:
+    """A rollup measurement qualified with its retention policy, for InfluxQL."""
+    return f'"{RP}"."{name}"'
+
+
+def ensure_policy(db: InfluxV1) -> None:
+    """Create the rollup retention policy unless it exists (needs admin on 1.x)."""
+    db.create_database()
+    # Probe rather than SHOW RETENTION POLICIES: a non-admin user (compose) may read
+    # but not create, and InfluxV1's parser wants a series name SHOW does not give.
+    try:
+        db.query(f'SELECT * FROM "{RP}"."_probe" LIMIT 1')
+        return
+    except InfluxError as exc:
+        if "retention policy not found" not in str(exc):
+            raise
+    q = (f'CREATE RETENTION POLICY "{RP}" ON "{db.cfg.database}" DURATION INF '
+         f"REPLICATION 1 SHARD DURATION {SHARD_DURATION}")
+    db._post_query(q, db=db.cfg.database)
+
+
+def write(db: InfluxV1, points: Iterable[Point]) -> None:
+    """Write rollup points into the rollup policy (the v1 API's `rp` parameter)."""
+    body = "\n".join(p.line() for p in points)
+    if not body:
+        return
+    # InfluxV1.write has no `rp` argument yet; this is the same request with it.
+    try:
+        r = db._http.post("/write", params={"db": db.cfg.database, "rp": RP,
+                                            "precision": "ms"}, content=body)
+    except httpx.HTTPError as exc:
+        raise InfluxError(f"rollup write failed: {exc!r}", retryable=True) from exc
+    if r.status_code != 204:
+        raise InfluxError(f"rollup write answered {r.status_code}: {r.text.strip()[:300]}",
+                          retryable=r.status_code >= 500 or r.status_code == 429)
