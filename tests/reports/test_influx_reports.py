@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -24,6 +25,7 @@ from reports.hours import Period, to_ms
 from reports.rollup import Rollup
 from reports.utilization import utilization
 from reports.visits import visits
+from tests.conftest import EXAMPLE_LAYOUT
 from tests.reports.seed import Seeder
 
 pytestmark = pytest.mark.services
@@ -151,3 +153,16 @@ def test_catch_up_rolls_from_the_watermark_and_folds_in_late_data(
     roll.catch_up(now_ms=at(WED, 23, 30))
     q2 = next(u for u in utilization(db, layout, CFG, Period(WED, WED)).desks if u.id == "q-02")
     assert (q2.occupied_h, q2.free_h, q2.unknown_h) == (2, 6, 2)
+
+
+def test_the_scheduled_job_catches_up_from_a_config_file(
+        db: InfluxV1, layout: Layout, influx_settings: InfluxSettings, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from reports import schedule
+
+    conf = tmp_path / "hubsense.toml"
+    conf.write_text(f'layout = "{EXAMPLE_LAYOUT}"\n[influx]\nurl = "{influx_settings.url}"\n'
+                    f'database = "{influx_settings.database}"\n')
+    assert schedule.main(["-c", str(conf), "--once", "--since", str(TUE)]) == 0
+    assert int(capsys.readouterr().out.split()[0]) > 0
+    assert schedule.main(["-c", str(tmp_path / "missing.toml"), "--once"]) == 2
