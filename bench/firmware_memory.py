@@ -2,10 +2,11 @@
 unix port (compiled with mpy-cross, as deployed), against a real Mosquitto.
 
 For each node kind it reports the heap in use after boot and the most in use
-while publishing (both after a collection, from the node's own heartbeats)
-when run with a 32 KB heap, and the smallest heap (-X heapsize) on which the
-node boots and keeps publishing. Time per publish is one QoS 1 message sent
-and acknowledged by the broker (the node's own MQTT client, loopback).
+while publishing (both after a collection, from the node's own heartbeats,
+measured with a roomy 64 KB heap), the smallest heap (-X heapsize) on which
+the node boots and keeps publishing, and whether that is within the budget.
+Time per publish is one QoS 1 message sent and acknowledged by the broker
+(the node's own MQTT client, loopback).
 
     .venv/bin/python bench/firmware_memory.py [--budget 32] [--seconds 12]
 """
@@ -28,6 +29,7 @@ from hubsense.stack.nodes import MicroNode, micropython_exe, stage_firmware
 from hubsense.stack.processes import free_port
 
 SITE = "hbg-works"
+ROOMY_KB = 64  # a heap the node never runs short of, to see what it uses
 ADMIN = "bench"
 KINDS = {  # node id in the example layout, kind, the readings a scenario flips between
     "desk": ("desk-q1", [{1: True, 2: False, 3: True, 4: False}, {1: False, 2: True}]),
@@ -155,16 +157,17 @@ def main() -> int:
         broker = Mosquitto(work / "mosquitto", free_port(), users).start()
         try:
             hb = Heartbeats(broker)
-            budget = args.budget * 1024
-            print(f"| node kind | heap after boot | most in use | smallest heap | "
-                  f"within {args.budget} KB |")
+            print(f"| node kind | in use after boot | most in use | smallest heap | "
+                  f"runs in {args.budget} KB |")
             print("| --- | --- | --- | --- | --- |")
             held = True
             for kind in args.kinds:
-                ok, frees, _ = run_node(work, broker, hb, kind, args.budget, args.seconds)
+                _, frees, _ = run_node(work, broker, hb, kind, ROOMY_KB, args.seconds)
+                ok = run_node(work, broker, hb, kind, args.budget, args.seconds)[0]
                 smallest = smallest_heap(work, broker, hb, kind, min(args.seconds, 7.0))
-                after_boot = f"{(budget - frees[0]) / 1024:.1f} KB" if frees else "-"
-                peak = f"{(budget - min(frees)) / 1024:.1f} KB" if frees else "-"
+                roomy = ROOMY_KB * 1024
+                after_boot = f"{(roomy - frees[0]) / 1024:.1f} KB" if frees else "-"
+                peak = f"{(roomy - min(frees)) / 1024:.1f} KB" if frees else "-"
                 least = f"{smallest} KB" if smallest else "> 96 KB"
                 held &= ok
                 print(f"| {kind} | {after_boot} | {peak} | {least} | {'yes' if ok else 'NO'} |",
