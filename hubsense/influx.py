@@ -98,11 +98,13 @@ class InfluxV1:
         # CREATE DATABASE is idempotent; the name is validated by settings.
         self._post_query(f'CREATE DATABASE "{self.cfg.database}"', db=None)
 
-    def write_lines(self, body: bytes | str) -> None:
-        """Write line protocol (ms precision); raises InfluxError on failure."""
+    def write_lines(self, body: bytes | str, rp: str | None = None) -> None:
+        """Write line protocol (ms precision), into retention policy `rp` if given."""
+        params = {"db": self.cfg.database, "precision": "ms"}
+        if rp is not None:
+            params["rp"] = rp
         try:
-            r = self._http.post("/write", params={"db": self.cfg.database, "precision": "ms"},
-                                content=body)
+            r = self._http.post("/write", params=params, content=body)
         except httpx.HTTPError as exc:
             raise InfluxError(f"write failed: {exc!r}", retryable=True) from exc
         if r.status_code == 204:
@@ -111,8 +113,10 @@ class InfluxV1:
         raise InfluxError(f"write answered {r.status_code}: {r.text.strip()[:300]}",
                           retryable=r.status_code >= 500 or r.status_code == 429)
 
-    def write(self, points: Iterable[Point]) -> None:
-        self.write_lines("\n".join(p.line() for p in points))
+    def write(self, points: Iterable[Point], rp: str | None = None) -> None:
+        body = "\n".join(p.line() for p in points)
+        if body:
+            self.write_lines(body, rp)
 
     def query(self, q: str, params: Mapping[str, Any] | None = None,
               epoch: str = "ms") -> list[Series]:
@@ -125,6 +129,10 @@ class InfluxV1:
         except httpx.HTTPError as exc:
             raise InfluxError(f"query failed: {exc!r}", retryable=True) from exc
         return _series(r)
+
+    def execute(self, q: str) -> list[Series]:
+        """Run a statement that changes the database (CREATE, DROP, DELETE) by POST."""
+        return self._post_query(q, db=self.cfg.database)
 
     def _post_query(self, q: str, db: str | None) -> list[Series]:
         data = {"q": q} if db is None else {"q": q, "db": db}
@@ -148,5 +156,7 @@ def _series(r: httpx.Response) -> list[Series]:
         if "error" in result:
             raise InfluxError(f"query error: {result['error']}", retryable=False)
         for s in result.get("series", []):
-            out.append(Series(s["name"], s["columns"], s["values"], s.get("tags") or {}))
+            # SHOW statements answer series without a name, and empty ones without values.
+            out.append(Series(s.get("name", ""), s.get("columns", []), s.get("values") or [],
+                              s.get("tags") or {}))
     return out

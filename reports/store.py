@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-import httpx
-
 from hubsense.influx import InfluxError, InfluxV1, Point
 
 RP = "rollup"
@@ -28,8 +26,8 @@ def measurement(name: str) -> str:
 def ensure_policy(db: InfluxV1) -> None:
     """Create the rollup retention policy unless it exists (needs admin on 1.x)."""
     db.create_database()
-    # Probe rather than SHOW RETENTION POLICIES: a non-admin user (compose) may read
-    # but not create, and InfluxV1's parser wants a series name SHOW does not give.
+    # Probe rather than SHOW RETENTION POLICIES: a non-admin user (compose) may
+    # read but not list or create policies.
     try:
         db.query(f'SELECT * FROM "{RP}"."_probe" LIMIT 1')
         return
@@ -38,20 +36,9 @@ def ensure_policy(db: InfluxV1) -> None:
             raise
     q = (f'CREATE RETENTION POLICY "{RP}" ON "{db.cfg.database}" DURATION INF '
          f"REPLICATION 1 SHARD DURATION {SHARD_DURATION}")
-    db._post_query(q, db=db.cfg.database)
+    db.execute(q)
 
 
 def write(db: InfluxV1, points: Iterable[Point]) -> None:
     """Write rollup points into the rollup policy (the v1 API's `rp` parameter)."""
-    body = "\n".join(p.line() for p in points)
-    if not body:
-        return
-    # InfluxV1.write has no `rp` argument yet; this is the same request with it.
-    try:
-        r = db._http.post("/write", params={"db": db.cfg.database, "rp": RP,
-                                            "precision": "ms"}, content=body)
-    except httpx.HTTPError as exc:
-        raise InfluxError(f"rollup write failed: {exc!r}", retryable=True) from exc
-    if r.status_code != 204:
-        raise InfluxError(f"rollup write answered {r.status_code}: {r.text.strip()[:300]}",
-                          retryable=r.status_code >= 500 or r.status_code == 429)
+    db.write(points, rp=RP)

@@ -49,3 +49,18 @@ def test_errors_say_whether_a_retry_can_help(influx_settings: InfluxSettings) ->
         with pytest.raises(InfluxError) as gone:
             db.write([Point("m", {}, {"v": 1}, 1)])
         assert gone.value.retryable is True
+
+
+@pytest.mark.services
+def test_retention_policy_writes_and_show_statements(influx_settings: InfluxSettings) -> None:
+    with InfluxV1(influx_settings) as db:
+        db.create_database()
+        db.execute(f'CREATE RETENTION POLICY "long" ON "{influx_settings.database}" '
+                   "DURATION INF REPLICATION 1")
+        db.write([Point("m", {"zone": "quiet"}, {"v": 1}, 5_000)], rp="long")
+        assert db.query("SELECT v FROM m") == []  # not in the default policy
+        [s] = db.query('SELECT v FROM "long"."m"')
+        assert s.rows() == [{"time": 5_000, "v": 1}]
+        policies = [row["name"] for s in db.query("SHOW RETENTION POLICIES") for row in s.rows()]
+        assert "long" in policies
+        db.write([])  # nothing to write is not an error
