@@ -35,6 +35,13 @@ def _cmd_up(args: argparse.Namespace) -> int:
     ))
 
 
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from hubsense.stack.simulate import simulate
+
+    return simulate(load_settings(args.config), Path(args.passwords), Path(args.workdir),
+                    day_s=args.day, duration_s=args.duration)
+
+
 def _cmd_check_layout(args: argparse.Namespace) -> int:
     layout = load_layout(args.layout)
     print(f"{args.layout}: ok: site {layout.site.id}, {len(layout.zones)} zones, "
@@ -67,6 +74,20 @@ def build_parser() -> argparse.ArgumentParser:
     chk = sub.add_parser("check-layout", help="validate a layout file")
     chk.add_argument("layout")
     chk.set_defaults(fn=_cmd_check_layout)
+
+    sim = sub.add_parser("simulate", help="run simulated MicroPython nodes for the layout "
+                                          "against the configured broker (Ctrl-C stops)")
+    sim.add_argument("-c", "--config", help="TOML config file (or HUBSENSE_CONFIG)")
+    sim.add_argument("--passwords", required=True, metavar="FILE",
+                     help="node logins, one node:password line each (docs/deploy.md)")
+    sim.add_argument("--workdir", default=".hubsense/simulate", help="node configs and logs")
+    sim.add_argument("--day", type=float, default=600.0, help="real seconds per simulated day")
+    sim.add_argument("--duration", type=float, default=None, help="stop after N seconds")
+    sim.set_defaults(fn=_cmd_simulate)
+
+    from reports.commands import register
+
+    register(sub)
     return p
 
 

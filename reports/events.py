@@ -16,7 +16,7 @@ from hubsense.influx import InfluxV1, Point
 from hubsense.layout import ID_RE, Layout
 from hubsense.settings import ReportSettings
 from reports import source
-from reports.hours import Calendar
+from reports.hours import Calendar, Period
 from reports.passages import entries
 from reports.source import MS_NS
 from reports.spans import bucket_totals, spans_from_changes
@@ -107,6 +107,15 @@ def event_report(db: InfluxV1, layout: Layout, cfg: ReportSettings, ev: Event) -
         zones.append(ZoneDuring(z, t.people_ms / t.known_ms if t.known_ms else None, t.peak,
                                 t.unknown_ms / t.span_ms))
     return EventReport(ev, n, zones)
+
+
+def events_during(db: InfluxV1, layout: Layout, cfg: ReportSettings,
+                  period: Period) -> list[Event]:
+    """Events that touch a local day of `period` (one may start up to 14 days before)."""
+    cal = Calendar.from_settings(cfg, layout.site.timezone)
+    a, b = period.bounds(cal)
+    return [e for e in list_events(db, layout, a - MAX_EVENT_DAYS * 86_400_000, b)
+            if e.end_ms > a]
 
 
 def event_days(events: list[Event], cfg: ReportSettings, layout: Layout) -> frozenset[date]:

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from reports.compare import ZoneChange
-from reports.events import EventReport
+from reports.events import Event, EventReport
 from reports.utilization import Use, UtilizationReport
 from reports.visits import VisitsReport
 
@@ -43,10 +43,18 @@ def visits_csv(r: VisitsReport) -> str:
     return _csv((r.by, "visits"), [(d.isoformat(), n) for d, n in r.rows])
 
 
-def events_csv(reports: Iterable[EventReport]) -> str:
-    def when(ms: int) -> str:
-        return datetime.fromtimestamp(ms / 1000, UTC).isoformat().replace("+00:00", "Z")
+def when(ms: int) -> str:
+    """UTC milliseconds as ISO 8601 with a Z."""
+    return datetime.fromtimestamp(ms / 1000, UTC).isoformat().replace("+00:00", "Z")
 
+
+def event_list_csv(events: Iterable[Event]) -> str:
+    return _csv(("event", "name", "start", "end", "zones"),
+                [(e.id, e.name, when(e.start_ms), when(e.end_ms), " ".join(e.zones))
+                 for e in events])
+
+
+def events_csv(reports: Iterable[EventReport]) -> str:
     return _csv(("event", "name", "start", "end", "visits", "zone", "mean_occupancy", "peak",
                  "unknown_share"),
                 [(r.event.id, r.event.name, when(r.event.start_ms), when(r.event.end_ms),

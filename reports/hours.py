@@ -7,6 +7,7 @@ opening span that day is still the wall-clock span (08:00-17:00 stays 9 hours).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -15,6 +16,8 @@ from zoneinfo import ZoneInfo
 from hubsense.settings import ReportSettings
 
 HOUR_MS = 3_600_000
+# Reports cover days in this range: a date far out would overflow the arithmetic.
+FIRST_DAY, LAST_DAY = date(1971, 1, 1), date(2199, 12, 31)
 DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -106,7 +109,7 @@ class Period:
 
     def __post_init__(self) -> None:
         if self.last < self.first:
-            raise ValueError(f"period ends ({self.last}) before it starts ({self.first})")
+            raise ReportRangeError(f"period ends ({self.last}) before it starts ({self.first})")
 
     @property
     def days(self) -> int:
@@ -119,8 +122,21 @@ class Period:
     def bounds(self, cal: Calendar) -> tuple[int, int]:
         return cal.midnight_ms(self.first), cal.midnight_ms(self.last + timedelta(days=1))
 
+    @classmethod
+    def month(cls, text: str) -> Period:
+        """The whole local month `YYYY-MM`."""
+        m = re.fullmatch(r"(\d{4})-(\d{2})", text)
+        if not m or not 1 <= int(m[2]) <= 12:
+            raise ReportRangeError(f"{text!r} is not a month like 2026-10")
+        first = date(int(m[1]), int(m[2]), 1)
+        nxt = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+        return cls(first, nxt - timedelta(days=1))
+
     def check(self, max_days: int) -> Period:
         """Refuse a range that would scan more than the configured maximum."""
+        if not (self.first >= FIRST_DAY and self.last <= LAST_DAY):
+            raise ReportRangeError(f"{self.first}..{self.last} is outside "
+                                   f"{FIRST_DAY}..{LAST_DAY}")
         if self.days > max_days:
             raise ReportRangeError(f"{self.first}..{self.last} is {self.days} days; reports "
                                    f"cover at most {max_days} (report.max_range_days)")

@@ -125,12 +125,13 @@ class Rollup:
         series = self.db.query(q, {"site": self.site})
         return int(series[0].values[0][1]) if series else None
 
-    def catch_up(self, now_ms: int, since: date | None = None) -> int:
+    def catch_up(self, now_ms: int, since: date | None = None,
+                 progress: Callable[[date], None] | None = None) -> int:
         """Roll up from the watermark (less the late-data lookback) to now."""
         lookback = now_ms - self.cfg.rollup_lookback_h * HOUR_MS
         mark = self.watermark()  # none yet: the lookback only; older days need `since`
         first = since or self.cal.local_date(min(mark or lookback, lookback))
-        return self.run(first, self.cal.local_date(now_ms), until_ms=now_ms)
+        return self.run(first, self.cal.local_date(now_ms), until_ms=now_ms, progress=progress)
 
 
 def _subjects(changes: dict[str, list[tuple[int, Value]]],

@@ -1,0 +1,167 @@
+"""`hubsense report|event|rollup` against a real InfluxDB holding the collector's schema."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from hubsense.cli import main
+from hubsense.influx import InfluxV1
+from hubsense.layout import Layout
+from hubsense.settings import InfluxSettings
+from reports.hours import to_ms
+from tests.conftest import EXAMPLE_LAYOUT, ROOT
+from tests.reports.seed import Seeder
+
+pytestmark = pytest.mark.services
+STHLM = ZoneInfo("Europe/Stockholm")
+MON, TUE, WED = date(2026, 11, 16), date(2026, 11, 17), date(2026, 11, 18)
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def at(d: date, hh: int, mm: int = 0) -> int:
+    return to_ms(datetime(d.year, d.month, d.day, hh, mm, tzinfo=STHLM))
+
+
+def seed(layout: Layout) -> Seeder:
+    """Tuesday: 80 visits (a reboot in between), buzz-north 4 then 10 people; Wednesday: 12."""
+    s = Seeder(layout)
+    s.passage(at(MON, 8), "door-1", "aa01", 0)
+    s.desk(at(MON, 7), "q-01", "free")
+    s.desk(at(TUE, 9), "q-01", "occupied")
+    s.desk(at(TUE, 11, 30), "q-01", "free")
+    s.zone(at(TUE, 8), "buzz-north", 4)
+    s.zone(at(TUE, 12), "buzz-north", 10)
+    s.zone(at(TUE, 17), "buzz-north", 0)
+    for hh, boot, n in ((8, "aa01", 0), (9, "aa01", 20), (12, "aa01", 50), (13, "bb02", 5),
+                        (17, "bb02", 30)):
+        s.passage(at(TUE, hh), "door-1", boot, n)
+    s.zone(at(WED, 18), "buzz-north", 30)
+    s.passage(at(WED, 18, 30), "door-1", "bb02", 42)
+    s.zone(at(WED, 21), "buzz-north", 0)
+    return s
+
+
+@pytest.fixture
+def config(influx_settings: InfluxSettings, layout: Layout, tmp_path: Path) -> Iterator[Path]:
+    with InfluxV1(influx_settings) as db:
+        seed(layout).write(db)
+    conf = tmp_path / "hubsense.toml"
+    conf.write_text(f'layout = "{EXAMPLE_LAYOUT}"\n[influx]\nurl = "{influx_settings.url}"\n'
+                    f'database = "{influx_settings.database}"\n')
+    yield conf
+
+
+def hs(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    got = capsys.readouterr()
+    return code, got.out, got.err
+
+
+def test_rollup_then_visits_as_csv_json_and_a_chart(
+        config: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    c = str(config)
+    code, out, err = hs(capsys, "rollup", "-c", c, "--from", str(MON), "--to", str(WED))
+    assert code == 0, err
+    assert "rollup: 2026-11-18 (3/3 days)" in err, "progress on stderr"
+    assert int(out.split()[0]) > 0
+
+    code, out, _ = hs(capsys, "report", "visits", "-c", c, "--from", str(TUE), "--to",
+                      str(WED), "--format", "csv", "--chart", str(tmp_path / "v.svg"))
+    assert code == 0
+    assert list(csv.reader(io.StringIO(out))) == [["day", "visits"], ["2026-11-17", "80"],
+                                                  ["2026-11-18", "12"]]
+    svg = ET.parse(tmp_path / "v.svg").getroot()
+    assert svg.tag == f"{SVG}svg"
+    bars = [r for r in svg.iter(f"{SVG}rect") if r.get("class") == "bar"]
+    assert [b.findtext(f"{SVG}title") for b in bars] == ["2026-11-17: 80", "2026-11-18: 12"]
+    assert float(bars[0].get("height", 0)) > float(bars[1].get("height", 0)) > 0
+
+    code, out, _ = hs(capsys, "report", "visits", "-c", c, "--month", "2026-11", "--by",
+                      "month", "--format", "json")
+    body = json.loads(out)
+    assert (body["total"], body["rows"], body["by"]) == (92, [["2026-11-01", 92]], "month")
+
+    code, out, _ = hs(capsys, "report", "visits", "-c", c, "--from", str(TUE), "--to",
+                      str(TUE))
+    assert "2026-11-17  80" in out and "total 80" in out
+
+
+def test_utilization_compare_and_the_event_lifecycle(
+        config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    c = str(config)
+    assert hs(capsys, "rollup", "-c", c, "--from", str(MON), "--to", str(WED))[0] == 0
+    code, out, _ = hs(capsys, "report", "utilization", "-c", c, "--from", str(TUE), "--to",
+                      str(TUE), "--format", "csv")
+    rows = {(r["kind"], r["id"]): r for r in csv.DictReader(io.StringIO(out))}
+    assert rows["desk", "q-01"]["occupied_h"] == "2.5"
+    assert rows["zone", "buzz-north"]["peak"] == "10"
+
+    code, out, _ = hs(capsys, "report", "compare", "-c", c, "--before", f"{TUE}..{TUE}",
+                      "--after", f"{WED}..{WED}", "--format", "csv")
+    bn = next(r for r in csv.DictReader(io.StringIO(out)) if r["zone"] == "buzz-north")
+    assert float(bn["change"]) < 0
+    code, out, _ = hs(capsys, "report", "compare", "-c", c, "--layout-change", str(WED),
+                      "--days", "1", "--format", "json")
+    body = json.loads(out)
+    assert body["before"] == {"first": str(TUE), "last": str(TUE)}
+
+    code, out, err = hs(capsys, "event", "add", "Demo night", "-c", c, "--start",
+                        "2026-11-18T18:00", "--end", "2026-11-18T21:00", "--zone", "buzz-north")
+    assert code == 0, err
+    assert "demo-night-20261118" in out
+    code, out, _ = hs(capsys, "event", "list", "-c", c, "--format", "csv")
+    assert out.splitlines()[1] == ("demo-night-20261118,Demo night,2026-11-18T17:00:00Z,"
+                                   "2026-11-18T20:00:00Z,buzz-north")
+    code, out, _ = hs(capsys, "report", "events", "-c", c, "--month", "2026-11", "--format",
+                      "csv")
+    [ev] = list(csv.DictReader(io.StringIO(out)))
+    assert (ev["event"], ev["visits"], ev["zone"], ev["peak"]) == \
+        ("demo-night-20261118", "12", "buzz-north", "30")
+    code, out, _ = hs(capsys, "report", "visits", "-c", c, "--from", str(TUE), "--to", str(WED),
+                      "--exclude-events", "--format", "json")
+    body = json.loads(out)
+    assert (body["excluded_days"], body["baseline_per_day"]) == ([str(WED)], 80)
+
+    assert hs(capsys, "event", "delete", "-c", c, "demo-night-20261118")[0] == 0
+    assert hs(capsys, "event", "list", "-c", c, "--format", "csv")[1].count("\n") == 1
+    code, _, err = hs(capsys, "event", "delete", "-c", c, "demo-night-20261118")
+    assert (code, err) == (2, "hubsense: no event 'demo-night-20261118'\n")
+
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["report", "utilization", "--from", "2020-01-01", "--to", "2026-01-01"],
+     "is 2193 days; reports cover at most 400 (report.max_range_days)"),
+    (["report", "visits", "--from", "2026-11-18", "--to", "2026-11-01"], "before it starts"),
+    (["report", "visits", "--month", "2026-13"], "is not a month like 2026-10"),
+    (["report", "visits"], "give a period"),
+    (["report", "compare"], "--layout-change"),
+    (["event", "add", "X", "--start", "tomorrow", "--end", "2026-11-18T21:00"],
+     "is not a time like"),
+    (["event", "add", "X", "--start", "2026-11-18T18:00", "--end", "2026-11-18T21:00",
+      "--zone", "nowhere"], "unknown zones"),
+])
+def test_user_errors_exit_2_with_the_message(config: Path, argv: list[str],
+                                             message: str) -> None:
+    done = subprocess.run([sys.executable, "-m", "hubsense.cli", *argv, "-c", str(config)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_a_bad_date_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["report", "visits", "--from", "2026-02-30", "--to", "2026-03-01"])
+    assert exc.value.code == 2
+    assert "'2026-02-30' is not a date like 2026-10-31" in capsys.readouterr().err
