@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import shutil
 import sys
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import pytest
 
@@ -19,10 +21,25 @@ from hubsense.settings import InfluxSettings
 from hubsense.stack.influxdb import InfluxDB
 from hubsense.stack.mosquitto import BrokerUsers, Mosquitto
 from hubsense.stack.processes import free_port
+from hubsense.stack.runner import Stack, StackOptions
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_LAYOUT = ROOT / "config" / "layout.yaml"
 TESTER = "tester"  # a broker superuser for tests that publish as anyone
+
+T = TypeVar("T")
+
+
+def eventually(check: Callable[[], T | None], timeout: float = 5.0, what: str = "") -> T:
+    """Poll `check` until it returns something truthy; fail with `what` at the deadline."""
+    deadline = time.monotonic() + timeout
+    last: T | None = None
+    while time.monotonic() < deadline:
+        last = check()
+        if last:
+            return last
+        time.sleep(0.02)
+    pytest.fail(f"not within {timeout} s: {what} (last: {last!r})")
 
 
 def micropython_exe() -> str:
@@ -56,3 +73,17 @@ def influxdb(tmp_path: Path) -> Iterator[InfluxDB]:
 @pytest.fixture
 def influx_settings(influxdb: InfluxDB) -> InfluxSettings:
     return InfluxSettings(url=influxdb.url, database=f"t_{uuid.uuid4().hex[:8]}")
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[Stack]:
+    """The whole stack as `hubsense up` runs it (no simulated nodes), on free ports."""
+    opts = StackOptions(workdir=tmp_path / "stack", layout=EXAMPLE_LAYOUT,
+                        mqtt_port=free_port(), influx_port=free_port(),
+                        influx_rpc_port=free_port(), api_port=free_port(), nodes=False)
+    s = Stack(opts)
+    try:
+        s.start()
+        yield s
+    finally:
+        s.stop()

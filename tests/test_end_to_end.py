@@ -7,10 +7,8 @@ and retained state → API, each a separate process started the way
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import httpx
 import pytest
@@ -18,39 +16,10 @@ import pytest
 from hubsense.influx import InfluxV1
 from hubsense.settings import InfluxSettings
 from hubsense.stack.nodes import MicroNode
-from hubsense.stack.processes import free_port
-from hubsense.stack.runner import HOST, Stack, StackOptions
-from tests.conftest import EXAMPLE_LAYOUT
+from hubsense.stack.runner import HOST, Stack
+from tests.conftest import eventually
 
 pytestmark = pytest.mark.services
-
-T = TypeVar("T")
-
-
-def eventually(probe: Callable[[], T | None], timeout: float = 20.0, what: str = "") -> T:
-    """Poll until `probe` returns something truthy; fail with what was last seen."""
-    deadline = time.monotonic() + timeout
-    last: Any = None
-    while time.monotonic() < deadline:
-        last = probe()
-        if last:
-            return last
-        time.sleep(0.1)
-    pytest.fail(f"timed out waiting for {what}; last seen: {last!r}")
-
-
-@pytest.fixture
-def stack(tmp_path: Path) -> Iterator[Stack]:
-    opts = StackOptions(workdir=tmp_path / "stack", layout=EXAMPLE_LAYOUT,
-                        mqtt_port=free_port(), influx_port=free_port(),
-                        influx_rpc_port=free_port(), api_port=free_port(), nodes=False)
-    s = Stack(opts)
-    try:
-        s.start()
-        yield s
-    finally:
-        s.stop()
-
 
 def _zone(api: str, zone_id: str) -> dict[str, Any]:
     body = httpx.get(f"{api}/api/v1/zones", timeout=5).json()
@@ -73,12 +42,12 @@ def test_desk_change_reaches_api_and_influxdb(stack: Stack, tmp_path: Path) -> N
             node.set_inputs({1: False, 2: False, 3: False, 4: False})
             node.start()
         free = eventually(lambda: (z := _zone(api, "quiet"))["desks_free"] == 8 and z,
-                          what="all eight quiet desks free")
+                          timeout=20, what="all eight quiet desks free")
         assert free["status"] == "free" and free["occupied"] == 0 and not free["stale"]
 
         nodes[0].set_inputs({1: True})  # someone sits down at q-01
         busy = eventually(lambda: (z := _zone(api, "quiet"))["occupied"] == 1 and z,
-                          what="q-01 occupied on the API")
+                          timeout=20, what="q-01 occupied on the API")
         assert busy["desks_free"] == 7 and busy["capacity"] == 8
         desks = httpx.get(f"{api}/api/v1/desks", params={"zone": "quiet", "free": "false"},
                           timeout=5).json()
@@ -92,17 +61,20 @@ def test_desk_change_reaches_api_and_influxdb(stack: Stack, tmp_path: Path) -> N
                         "SELECT present, node FROM presence WHERE desk = $desk", {"desk": "q-01"})
                     for row in s.rows() if row["present"] is present
                 ]
-            [point] = eventually(lambda: q01(True), what="q-01 occupied point in InfluxDB")
+            [point] = eventually(lambda: q01(True), timeout=20,
+                                 what="q-01 occupied point in InfluxDB")
             assert point["node"] == "desk-q1"
 
             nodes[0].set_inputs({1: False})  # and leaves again
-            eventually(lambda: _zone(api, "quiet")["desks_free"] == 8, what="q-01 free again")
-            eventually(lambda: q01(False), what="q-01 free point in InfluxDB")
+            eventually(lambda: _zone(api, "quiet")["desks_free"] == 8, timeout=20,
+                       what="q-01 free again")
+            eventually(lambda: q01(False), timeout=20,
+                       what="q-01 free point in InfluxDB")
 
         # A node that dies (power cut): its desks become unknown, never stay free.
         nodes[1].kill()
         stale = eventually(lambda: (z := _zone(api, "quiet"))["stale"] and z,
-                           what="quiet zone stale after desk-q2 died")
+                           timeout=20, what="quiet zone stale after desk-q2 died")
         assert stale["desks_unknown"] == 4 and stale["desks_free"] == 4
     finally:
         for node in nodes:

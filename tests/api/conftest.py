@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import paho.mqtt.client as mqtt
 import pytest
@@ -29,20 +29,9 @@ from hubsense.settings import ApiSettings, Credentials, MqttSettings, Settings
 from hubsense.stack.mosquitto import Mosquitto
 from hubsense.stack.processes import free_port, wait_until
 from hubsense.state import ZoneState, ZoneStatus
+from tests.conftest import eventually
 
-T = TypeVar("T")
-
-
-def eventually(check: Callable[[], T | None], timeout: float = 5.0, what: str = "") -> T:
-    """Poll `check` until it returns something truthy; fail with `what` at the deadline."""
-    deadline = time.monotonic() + timeout
-    last: T | None = None
-    while time.monotonic() < deadline:
-        last = check()
-        if last:
-            return last
-        time.sleep(0.02)
-    pytest.fail(f"not within {timeout} s: {what} (last: {last!r})")
+__all__ = ["eventually"]  # the API tests import it from here
 
 
 class Publisher:

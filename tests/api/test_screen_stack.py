@@ -5,32 +5,16 @@ unknown. The one screen test that depends on the collector; the rest publish its
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, expect
 
 from hubsense.stack.nodes import MicroNode
-from hubsense.stack.processes import free_port
-from hubsense.stack.runner import HOST, Stack, StackOptions
+from hubsense.stack.runner import HOST, Stack
 from tests.api.conftest import ARTIFACTS, open_page
-from tests.conftest import EXAMPLE_LAYOUT
 
 pytestmark = [pytest.mark.services, pytest.mark.browser]
-
-@pytest.fixture
-def stack(tmp_path: Path) -> Iterator[Stack]:
-    opts = StackOptions(workdir=tmp_path / "stack", layout=EXAMPLE_LAYOUT,
-                        mqtt_port=free_port(), influx_port=free_port(),
-                        influx_rpc_port=free_port(), api_port=free_port(), nodes=False)
-    s = Stack(opts)
-    try:
-        s.start()
-        yield s
-    finally:
-        s.stop()
-
 
 def test_node_desk_flip_and_death_show_on_screen(browser: Browser, stack: Stack,
                                                  tmp_path: Path) -> None:
