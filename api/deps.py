@@ -1,15 +1,19 @@
-"""Dependencies the routes share: the live state, the layout and the settings."""
+"""Dependencies the routes share: the live state, the layout, the settings, InfluxDB, a period."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
 
 from api.changes import Changes
 from api.live import LiveState
+from hubsense.influx import InfluxV1
 from hubsense.layout import Layout
 from hubsense.settings import Settings
+from reports.events import event_days, events_during
+from reports.hours import Period, period_of
 
 
 def get_live(request: Request) -> LiveState:
@@ -36,3 +40,34 @@ LiveDep = Annotated[LiveState, Depends(get_live)]
 ChangesDep = Annotated[Changes, Depends(get_changes)]
 LayoutDep = Annotated[Layout, Depends(get_layout)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+
+
+def get_influx(request: Request) -> InfluxV1:
+    """The app's one InfluxDB client, opened in the lifespan."""
+    db: InfluxV1 = request.app.state.influx
+    return db
+
+
+InfluxDep = Annotated[InfluxV1, Depends(get_influx)]
+
+
+def get_period(
+        settings: SettingsDep,
+        first: Annotated[date | None, Query(alias="from", description="first local day")] = None,
+        last: Annotated[date | None, Query(alias="to", description="last local day")] = None,
+        month: Annotated[str | None, Query(description="a whole month instead, e.g. 2026-10",
+                                           pattern=r"^[0-9]{4}-[0-9]{2}$")] = None) -> Period:
+    """The report period from `from`/`to` or `month`, refused (400) when too large."""
+    return period_of(first, last, month).check(settings.report.max_range_days)
+
+
+PeriodDep = Annotated[Period, Depends(get_period)]
+
+
+def excluded_days(db: InfluxV1, layout: Layout, settings: Settings, period: Period,
+                  exclude: bool) -> frozenset[date]:
+    """Days with registered events in `period`, when asked to leave them out."""
+    if not exclude:
+        return frozenset()
+    return event_days(events_during(db, layout, settings.report, period), settings.report,
+                      layout)

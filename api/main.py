@@ -9,19 +9,22 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import uvicorn
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
 from api.changes import Changes
 from api.live import LiveState
 from api.models import Message
 from api.ratelimit import RateLimit
-from api.routes import desks, health, nodes, screen, site, stream, zones
+from api.routes import desks, events, health, nodes, reports, screen, site, stream, zones
 from api.routes.screen import STATIC
 from api.subscriber import StateSubscriber
+from hubsense.influx import InfluxError, InfluxV1
 from hubsense.layout import Layout, load_layout
 from hubsense.settings import Settings
+from reports.hours import ReportRangeError
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +40,13 @@ def create_app(settings: Settings, layout: Layout) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         changes.bind(asyncio.get_running_loop())
+        app.state.influx = InfluxV1(settings.influx)  # the report routes' one client
         subscriber.start()
         try:
             yield
         finally:
             subscriber.stop()
+            app.state.influx.close()
 
     app = FastAPI(
         title="hubsense",
@@ -60,8 +65,10 @@ def create_app(settings: Settings, layout: Layout) -> FastAPI:
     app.state.layout = layout
     app.state.live = live
     app.state.changes = changes
-    for module in (zones, desks, site, stream, nodes, health, screen):
+    for module in (zones, desks, site, stream, nodes, reports, events, health, screen):
         app.include_router(module.router)
+    app.add_exception_handler(ReportRangeError, _bad_request)
+    app.add_exception_handler(InfluxError, _influx_down)
     if settings.api.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.api.cors_origins,
                            allow_methods=["GET"], allow_headers=["Authorization"])
@@ -69,6 +76,16 @@ def create_app(settings: Settings, layout: Layout) -> FastAPI:
         app.add_middleware(RateLimit, per_minute=settings.api.rate_limit_per_min)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     return app
+
+
+async def _bad_request(_request: Request, exc: Exception) -> JSONResponse:
+    """A report range too large or a bad period: 400 with the message, never 500."""
+    return JSONResponse({"detail": str(exc)}, status_code=400)
+
+
+async def _influx_down(_request: Request, exc: Exception) -> JSONResponse:
+    log.warning("InfluxDB: %s", exc)
+    return JSONResponse({"detail": "InfluxDB did not answer; try again later"}, status_code=503)
 
 
 class Server(uvicorn.Server):

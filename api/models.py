@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from hubsense.layout import Point, Text, ZoneKind
+from hubsense.layout import Id, Point, Text, ZoneKind
 from hubsense.state import DeskState, NodeHealth, ZoneState
 
 ZONE_EXAMPLE: dict[str, Any] = {
@@ -85,3 +86,31 @@ class Message(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"detail": "no zone 'x'"}]})
 
     detail: str
+
+
+class EventCreate(BaseModel):
+    """An event to register; times without an offset are the site's local time."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "name": "Demo night", "start": "2026-11-18T18:00:00+01:00",
+        "end": "2026-11-18T21:00:00+01:00", "zones": ["buzz-north"]}]})
+
+    id: Id | None = Field(default=None, description="default: from the name and the day")
+    name: str = Field(min_length=1, max_length=200)
+    start: datetime
+    end: datetime
+    zones: list[Id] = Field(default=[], max_length=64,
+                            description="zones of the layout; none: the whole site")
+
+
+class EventPublic(BaseModel):
+    id: str
+    name: str
+    start: datetime
+    end: datetime
+    zones: list[str]
+
+
+class EventsPublic(BaseModel):
+    count: int
+    data: list[EventPublic]

@@ -74,7 +74,9 @@ class StaffToken(_Section):
 
     name: str = Field(min_length=1, max_length=64, description="who holds it, for the logs")
     token: SecretStr
-    scopes: list[Literal["nodes:read"]] = Field(min_length=1)
+    # nodes:read: node health; reports:read: reports and the event list;
+    # events:write: register and delete events.
+    scopes: list[Literal["nodes:read", "reports:read", "events:write"]] = Field(min_length=1)
 
     @field_validator("token")
     @classmethod

@@ -11,7 +11,6 @@ import argparse
 import csv
 import io
 import json
-import re
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -33,12 +32,13 @@ from reports.events import (
     Event,
     delete_event,
     event_days,
+    event_id,
     event_report,
     events_during,
     list_events,
     save_event,
 )
-from reports.hours import Calendar, Period, ReportRangeError, to_ms
+from reports.hours import Calendar, Period, ReportRangeError, period_of, to_ms
 from reports.rollup import Rollup
 from reports.utilization import utilization
 from reports.visits import visits
@@ -64,17 +64,6 @@ def span(text: str) -> Period:
         return Period.month(text)
     except (ValueError, argparse.ArgumentTypeError) as exc:
         raise argparse.ArgumentTypeError(f"{text!r}: {exc}") from None
-
-
-def period_of(first: date | None, last: date | None, month: str | None) -> Period:
-    """The period from `--from/--to` or `--month`; exactly one of the two forms."""
-    if month is not None:
-        if first is not None or last is not None:
-            raise ReportRangeError("give --month or --from/--to, not both")
-        return Period.month(month)
-    if first is None or last is None:
-        raise ReportRangeError("give a period: --from DATE --to DATE, or --month YYYY-MM")
-    return Period(first, last)
 
 
 @dataclass
@@ -173,16 +162,11 @@ def local_time(cal: Calendar) -> Callable[[str], int]:
     return parse
 
 
-def slug(name: str, start: date) -> str:
-    base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:36].strip("-") or "event"
-    return f"{base}-{start:%Y%m%d}"
-
-
 def cmd_event_add(args: argparse.Namespace, ctx: Context) -> None:
     cal = Calendar.from_settings(ctx.settings.report, ctx.layout.site.timezone)
     parse = local_time(cal)
     start, end = parse(args.start), parse(args.end)
-    ev = Event(args.id or slug(args.name, cal.local_date(start)), args.name, start, end,
+    ev = Event(args.id or event_id(args.name, cal.local_date(start)), args.name, start, end,
                tuple(args.zone))
     save_event(ctx.db, ctx.layout, ev)
     print(f"event {ev.id} saved")

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from hubsense.influx import InfluxV1
 from hubsense.layout import Layout
 from hubsense.settings import ReportSettings
-from reports.hours import Period
+from reports.hours import FIRST_DAY, LAST_DAY, Period, ReportRangeError
 from reports.utilization import Use, utilization
 
 
@@ -31,6 +31,9 @@ class ZoneChange:
 
 def around(effective_from: date, days: int) -> tuple[Period, Period]:
     """The `days` before a layout took effect, and the `days` from it on."""
+    if not FIRST_DAY <= effective_from <= LAST_DAY or days < 1:
+        raise ReportRangeError(f"a layout change on {effective_from} with {days} days "
+                               f"is outside {FIRST_DAY}..{LAST_DAY}")
     return (Period(effective_from - timedelta(days=days), effective_from - timedelta(days=1)),
             Period(effective_from, effective_from + timedelta(days=days - 1)))
 

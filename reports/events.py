@@ -9,6 +9,7 @@ an event that starts at 17:30.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -45,6 +46,12 @@ class Event:
         """Local days the event touches: left out of the everyday baseline."""
         d, last = cal.local_date(self.start_ms), cal.local_date(self.end_ms - 1)
         return frozenset(d + timedelta(days=i) for i in range((last - d).days + 1))
+
+
+def event_id(name: str, start: date) -> str:
+    """A readable id from the name and the local day it starts: `demo-night-20261118`."""
+    base = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:36].strip("-") or "event"
+    return f"{base}-{start:%Y%m%d}"
 
 
 def save_event(db: InfluxV1, layout: Layout, ev: Event) -> None:

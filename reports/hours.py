@@ -128,6 +128,8 @@ class Period:
         m = re.fullmatch(r"(\d{4})-(\d{2})", text)
         if not m or not 1 <= int(m[2]) <= 12:
             raise ReportRangeError(f"{text!r} is not a month like 2026-10")
+        if not FIRST_DAY.year <= int(m[1]) <= LAST_DAY.year:
+            raise ReportRangeError(f"{text} is outside {FIRST_DAY}..{LAST_DAY}")
         first = date(int(m[1]), int(m[2]), 1)
         nxt = date(first.year + first.month // 12, first.month % 12 + 1, 1)
         return cls(first, nxt - timedelta(days=1))
@@ -155,6 +157,17 @@ class Period:
                 start = None
             d += timedelta(days=1)
         return out
+
+
+def period_of(first: date | None, last: date | None, month: str | None) -> Period:
+    """The period from first/last or a month; exactly one of the two forms."""
+    if month is not None:
+        if first is not None or last is not None:
+            raise ReportRangeError("give a month or from/to dates, not both")
+        return Period.month(month)
+    if first is None or last is None:
+        raise ReportRangeError("give a period: from and to (dates), or a month (YYYY-MM)")
+    return Period(first, last)
 
 
 class ReportRangeError(ValueError):

@@ -9,9 +9,7 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
-from datetime import date, datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -19,37 +17,11 @@ from hubsense.cli import main
 from hubsense.influx import InfluxV1
 from hubsense.layout import Layout
 from hubsense.settings import InfluxSettings
-from reports.hours import to_ms
 from tests.conftest import EXAMPLE_LAYOUT, ROOT
-from tests.reports.seed import Seeder
+from tests.seeded_reports import MON, TUE, WED, seed
 
 pytestmark = pytest.mark.services
-STHLM = ZoneInfo("Europe/Stockholm")
-MON, TUE, WED = date(2026, 11, 16), date(2026, 11, 17), date(2026, 11, 18)
 SVG = "{http://www.w3.org/2000/svg}"
-
-
-def at(d: date, hh: int, mm: int = 0) -> int:
-    return to_ms(datetime(d.year, d.month, d.day, hh, mm, tzinfo=STHLM))
-
-
-def seed(layout: Layout) -> Seeder:
-    """Tuesday: 80 visits (a reboot in between), buzz-north 4 then 10 people; Wednesday: 12."""
-    s = Seeder(layout)
-    s.passage(at(MON, 8), "door-1", "aa01", 0)
-    s.desk(at(MON, 7), "q-01", "free")
-    s.desk(at(TUE, 9), "q-01", "occupied")
-    s.desk(at(TUE, 11, 30), "q-01", "free")
-    s.zone(at(TUE, 8), "buzz-north", 4)
-    s.zone(at(TUE, 12), "buzz-north", 10)
-    s.zone(at(TUE, 17), "buzz-north", 0)
-    for hh, boot, n in ((8, "aa01", 0), (9, "aa01", 20), (12, "aa01", 50), (13, "bb02", 5),
-                        (17, "bb02", 30)):
-        s.passage(at(TUE, hh), "door-1", boot, n)
-    s.zone(at(WED, 18), "buzz-north", 30)
-    s.passage(at(WED, 18, 30), "door-1", "bb02", 42)
-    s.zone(at(WED, 21), "buzz-north", 0)
-    return s
 
 
 @pytest.fixture
@@ -146,6 +118,7 @@ def test_utilization_compare_and_the_event_lifecycle(
     (["report", "visits", "--month", "2026-13"], "is not a month like 2026-10"),
     (["report", "visits"], "give a period"),
     (["report", "compare"], "--layout-change"),
+    (["report", "compare", "--layout-change", "0001-01-01"], "is outside 1971-01-01"),
     (["event", "add", "X", "--start", "tomorrow", "--end", "2026-11-18T21:00"],
      "is not a time like"),
     (["event", "add", "X", "--start", "2026-11-18T18:00", "--end", "2026-11-18T21:00",

@@ -1,0 +1,130 @@
+"""Staff API: utilization, visits (and their chart), layout comparison and event reports.
+
+JSON by default; CSV with `?format=csv` or `Accept: text/csv`, the same columns
+as `hubsense report … --format csv`.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from api.auth import require_scope
+from api.deps import InfluxDep, LayoutDep, PeriodDep, SettingsDep, excluded_days
+from api.models import Message
+from reports import export
+from reports.chart import visits_svg
+from reports.compare import ZoneChange, around, compare
+from reports.events import EventReport, event_report, events_during
+from reports.hours import Period, ReportRangeError
+from reports.utilization import UtilizationReport, utilization
+from reports.visits import VisitsReport, visits
+
+Reader = Annotated[str, Depends(require_scope("reports:read"))]
+Format = Annotated[Literal["json", "csv"] | None,
+                   Query(description="csv for a spreadsheet; default JSON, or CSV when "
+                                     "Accept asks for text/csv")]
+ExcludeEvents = Annotated[bool, Query(description="leave days with registered events out")]
+CSV_MEDIA = "text/csv; charset=utf-8"
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"model": Message, "description": "a bad or too large period; the message says why"},
+    401: {"model": Message, "description": "no or unknown token"},
+    403: {"model": Message, "description": "token lacks 'reports:read'"},
+    503: {"model": Message, "description": "InfluxDB did not answer"},
+}
+WITH_CSV: dict[int | str, dict[str, Any]] = {**ERRORS, 200: {"content": {"text/csv": {}}}}
+
+router = APIRouter(prefix="/api/v1/reports", tags=["reports"], responses=ERRORS)
+
+
+def wants_csv(request: Request, fmt: str | None) -> bool:
+    if fmt is not None:
+        return fmt == "csv"
+    return "text/csv" in request.headers.get("accept", "")
+
+
+def csv_response(text: str, name: str) -> Response:
+    return Response(text, media_type=CSV_MEDIA,
+                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+
+
+@router.get("/utilization", response_model=UtilizationReport, responses=WITH_CSV,
+            summary="Per zone and desk: occupied, free and unknown hours, means, peaks, flags")
+def get_utilization(_who: Reader, request: Request, db: InfluxDep, layout: LayoutDep,
+                    settings: SettingsDep, period: PeriodDep, format: Format = None,
+                    exclude_events: ExcludeEvents = False) -> Any:
+    """Return utilization over whole local days, in opening hours; unknown is never free."""
+    days = excluded_days(db, layout, settings, period, exclude_events)
+    r = utilization(db, layout, settings.report, period, days)
+    return csv_response(export.utilization_csv(r), "utilization") \
+        if wants_csv(request, format) else r
+
+
+def _visits(db: InfluxDep, layout: LayoutDep, settings: SettingsDep, period: PeriodDep,
+            by: Annotated[Literal["day", "week", "month"], Query()] = "day",
+            exclude_events: ExcludeEvents = False) -> VisitsReport:
+    return visits(db, layout, settings.report, period, by,
+                  excluded_days(db, layout, settings, period, exclude_events))
+
+
+VisitsDep = Annotated[VisitsReport, Depends(_visits)]
+
+
+@router.get("/visits", response_model=VisitsReport, responses=WITH_CSV,
+            summary="Visits per day, ISO week or month, the peak hour and the trend")
+def get_visits(_who: Reader, request: Request, r: VisitsDep, format: Format = None) -> Any:
+    """Return entries through the doors, with the previous period of the same length."""
+    return csv_response(export.visits_csv(r), "visits") if wants_csv(request, format) else r
+
+
+@router.get("/visits.svg", response_class=Response,
+            responses={**ERRORS, 200: {"content": {"image/svg+xml": {}},
+                                       "description": "a bar chart for a slide"}},
+            summary="Visits as an SVG bar chart")
+def get_visits_chart(_who: Reader, r: VisitsDep) -> Response:
+    """Return the visits report drawn as bars, ready to paste into a slide."""
+    return Response(visits_svg(r), media_type="image/svg+xml")
+
+
+@router.get("/compare", response_model=list[ZoneChange], responses=WITH_CSV,
+            summary="Two periods side by side per zone: did a layout change help?")
+def get_compare(
+        _who: Reader, request: Request, db: InfluxDep, layout: LayoutDep,
+        settings: SettingsDep, before_from: date | None = None, before_to: date | None = None,
+        after_from: date | None = None, after_to: date | None = None,
+        layout_change: Annotated[date | None, Query(
+            description="the day a layout took effect: compare `days` before and after")] = None,
+        days: Annotated[int, Query(ge=1, le=366)] = 28, format: Format = None,
+        exclude_events: ExcludeEvents = False) -> Any:
+    """Return utilization per zone in both periods and the change."""
+    if layout_change is not None:
+        if before_from or before_to or after_from or after_to:
+            raise ReportRangeError("give layout_change or the before/after dates, not both")
+        before, after = around(layout_change, days)
+    elif before_from and before_to and after_from and after_to:
+        before, after = Period(before_from, before_to), Period(after_from, after_to)
+    else:
+        raise ReportRangeError("give before_from, before_to, after_from and after_to, "
+                               "or layout_change")
+    cfg = settings.report
+    before, after = before.check(cfg.max_range_days), after.check(cfg.max_range_days)
+    both = Period(min(before.first, after.first), max(before.last, after.last))
+    changes = compare(db, layout, cfg, before, after,
+                      excluded_days(db, layout, settings, both, exclude_events))
+    return csv_response(export.compare_csv(changes), "compare") \
+        if wants_csv(request, format) else changes
+
+
+@router.get("/events", response_model=list[EventReport], responses=WITH_CSV,
+            summary="Visits and occupancy during each event of a period")
+def get_event_reports(_who: Reader, request: Request, db: InfluxDep, layout: LayoutDep,
+                      settings: SettingsDep, period: PeriodDep,
+                      format: Format = None) -> Any:
+    """Return, per event touching the period, visits and people per zone during it."""
+    reps = [event_report(db, layout, settings.report, e)
+            for e in events_during(db, layout, settings.report, period)]
+    return csv_response(export.events_csv(reps), "events") if wants_csv(request, format) \
+        else reps
