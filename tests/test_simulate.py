@@ -1,0 +1,88 @@
+"""`hubsense simulate`, as docker-compose runs it: real MicroPython nodes on a real broker."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import paho.mqtt.client as mqtt
+import pytest
+from paho.mqtt.enums import CallbackAPIVersion
+
+from hubsense.contract import node_topic
+from hubsense.layout import Layout
+from hubsense.stack.mosquitto import Mosquitto
+from hubsense.stack.processes import Child
+from tests.api.conftest import eventually
+from tests.conftest import EXAMPLE_LAYOUT, ROOT, TESTER
+
+pytestmark = pytest.mark.services
+
+
+class Statuses:
+    """The retained `status` of every node, as a subscriber sees it."""
+
+    def __init__(self, broker: Mosquitto, site: str) -> None:
+        self.seen: dict[str, bytes] = {}
+        self.lock = threading.Lock()
+        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="tester-status")
+        self.client.username_pw_set(TESTER, broker.users.passwords[TESTER])
+        self.client.on_message = self._on_message
+        self.client.connect(broker.host, broker.port)
+        self.client.subscribe(node_topic(site, "+", "status"), qos=1)
+        self.client.loop_start()
+
+    def _on_message(self, _c: mqtt.Client, _u: object, msg: mqtt.MQTTMessage) -> None:
+        with self.lock:
+            self.seen[msg.topic.split("/")[-2]] = msg.payload
+
+    def with_status(self, status: bytes) -> set[str]:
+        with self.lock:
+            return {n for n, p in self.seen.items() if p == status}
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+def config_files(tmp_path: Path, broker: Mosquitto, layout: Layout) -> tuple[Path, Path]:
+    conf = tmp_path / "hubsense.toml"
+    conf.write_text(f'layout = "{EXAMPLE_LAYOUT}"\n[mqtt]\nhost = "{broker.host}"\n'
+                    f"port = {broker.port}\n")
+    # The format docs/deploy.md creates and deploy/mosquitto/entrypoint.sh reads.
+    passwords = tmp_path / "simulator-nodes"
+    passwords.write_text("# node:password\n" + "".join(
+        f"{n.id}:{broker.users.passwords[n.id]}\n" for n in layout.nodes))
+    return conf, passwords
+
+
+def test_simulate_brings_every_node_online_and_stops_cleanly(
+        tmp_path: Path, broker: Mosquitto, layout: Layout) -> None:
+    conf, passwords = config_files(tmp_path, broker, layout)
+    statuses = Statuses(broker, layout.site.id)
+    sim = Child("simulate", [sys.executable, "-m", "hubsense.cli", "simulate", "-c", str(conf),
+                             "--passwords", str(passwords), "--workdir", str(tmp_path / "sim")],
+                tmp_path / "simulate.log", cwd=ROOT).start()
+    try:
+        everyone = {n.id for n in layout.nodes}
+        eventually(lambda: statuses.with_status(b"online") == everyone, 30,
+                   "every node's retained status online")
+        assert sim.alive(), sim.tail()
+    finally:
+        code = sim.stop()
+        statuses.close()
+    assert code == 0, sim.tail()
+    assert f"simulating {len(layout.nodes)} nodes of {layout.site.id}" in sim.tail()
+
+
+def test_a_node_without_a_password_is_named(tmp_path: Path, broker: Mosquitto,
+                                            layout: Layout) -> None:
+    conf, passwords = config_files(tmp_path, broker, layout)
+    passwords.write_text("\n".join(passwords.read_text().splitlines()[:-1]) + "\n")
+    done = subprocess.run([sys.executable, "-m", "hubsense.cli", "simulate", "-c", str(conf),
+                           "--passwords", str(passwords)], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 2
+    assert f"no password for nodes {layout.nodes[-1].id}" in done.stderr
