@@ -36,7 +36,7 @@ class Statuses:
 
     def _on_message(self, _c: mqtt.Client, _u: object, msg: mqtt.MQTTMessage) -> None:
         with self.lock:
-            self.seen[msg.topic.split("/")[-2]] = msg.payload
+            self.seen[msg.topic.split("/")[-2]] = bytes(msg.payload)
 
     def with_status(self, status: bytes) -> set[str]:
         with self.lock:
