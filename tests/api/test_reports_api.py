@@ -14,6 +14,7 @@ from pydantic import SecretStr
 from hubsense.influx import InfluxV1
 from hubsense.layout import Layout
 from hubsense.settings import InfluxSettings, Settings, StaffToken
+from hubsense.stack.processes import free_port
 from tests.api.conftest import ApiServer, start_api
 from tests.seeded_reports import TUE, WED, seed_and_roll_up
 
@@ -150,3 +151,19 @@ def test_event_lifecycle(reports_api: ApiServer) -> None:
     assert get(reports_api, "/api/v1/events").json() == {"count": 0, "data": []}
     r = httpx.delete(url, headers=auth)
     assert r.status_code == 404 and r.json()["detail"] == "no event 'demo-night-20261118'"
+
+
+def test_influxdb_down_is_503_and_the_screen_still_serves(api_settings: Settings,
+                                                          layout: Layout) -> None:
+    tokens = [StaffToken(name="facility", token=SecretStr(READER), scopes=["reports:read"])]
+    settings = api_settings.model_copy(update={
+        "influx": InfluxSettings(url=f"http://127.0.0.1:{free_port()}", timeout_s=2),
+        "api": api_settings.api.model_copy(update={"tokens": tokens})})
+    server = start_api(settings, layout)
+    try:
+        r = get(server, "/api/v1/reports/visits", **DAYS)
+        assert r.status_code == 503
+        assert r.json()["detail"] == "InfluxDB did not answer; try again later"
+        assert httpx.get(f"{server.url}/api/v1/zones").status_code == 200
+    finally:
+        server.stop()
