@@ -192,37 +192,49 @@ def cmd_event_delete(args: argparse.Namespace, ctx: Context) -> None:
 
 
 class Progress:
-    """One line on stderr, rewritten in place on a terminal; at most one a second otherwise."""
+    """One line on stderr: rewritten in place on a terminal, else at most one a second."""
 
     def __init__(self, out: TextIO, total: int | None) -> None:
-        self.out, self.total, self.done, self.shown = out, total, 0, 0.0
+        self.out, self.total, self.done = out, total, 0
         self.tty = out.isatty()
+        self.shown_at = 0.0
+        self.pending: date | None = None  # the last day, when not yet shown
 
     def __call__(self, d: date) -> None:
         self.done += 1
+        self.pending = d
         now = time.monotonic()
-        if not self.tty and now - self.shown < 1.0 and self.done != self.total:
+        if self.tty or now - self.shown_at >= 1.0:
+            self.shown_at = now
+            self._show()
+
+    def _show(self) -> None:
+        if self.pending is None:
             return
-        self.shown = now
         of = f"/{self.total}" if self.total else ""
         start, end = ("\r", "") if self.tty else ("", "\n")
-        self.out.write(f"{start}rollup: {d} ({self.done}{of} days){end}")
+        self.out.write(f"{start}rollup: {self.pending} ({self.done}{of} days){end}")
         self.out.flush()
+        self.pending = None
 
     def end(self) -> None:
+        """Show the last day reached, and end the line on a terminal."""
+        self._show()
         if self.tty and self.done:
             self.out.write("\n")
 
 
 def cmd_rollup(args: argparse.Namespace, ctx: Context) -> None:
     roll = Rollup(ctx.db, ctx.layout, ctx.settings.report)
+    now_ms = int(time.time() * 1000)
     if args.first is None and args.last is None and args.month is None:
         bar = Progress(sys.stderr, None)
-        n = roll.catch_up(int(time.time() * 1000), args.since, progress=bar)
+        n = roll.catch_up(now_ms, args.since, progress=bar)
     else:
         period = period_of(args.first, args.last, args.month)
-        bar = Progress(sys.stderr, period.days)
-        n = roll.run(period.first, period.last, until_ms=int(time.time() * 1000), progress=bar)
+        last = min(period.last, roll.cal.local_date(now_ms))  # never past now
+        bar = Progress(sys.stderr, max(0, (last - period.first).days + 1))
+        n = roll.run(period.first, last, until_ms=now_ms, progress=bar)
     bar.end()
     print(f"{n} rollup points written")
 
