@@ -9,8 +9,10 @@ from pathlib import Path
 
 import paho.mqtt.client as mqtt
 import pytest
+import yaml
 from paho.mqtt.enums import CallbackAPIVersion
 
+from hubsense.cli import build_parser
 from hubsense.contract import node_topic
 from hubsense.layout import Layout
 from hubsense.stack.mosquitto import Mosquitto
@@ -86,3 +88,14 @@ def test_a_node_without_a_password_is_named(tmp_path: Path, broker: Mosquitto,
                           text=True, timeout=60)
     assert done.returncode == 2
     assert f"no password for nodes {layout.nodes[-1].id}" in done.stderr
+
+
+def test_the_compose_simulator_command_is_one_we_parse() -> None:
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    argv = compose["services"]["simulator"]["command"]
+    args = build_parser().parse_args(argv)
+    assert (args.command, args.config, args.passwords) == \
+        ("simulate", "/etc/hubsense/hubsense.toml", "/run/secrets/simulator-nodes")
+    mount = next(v for v in compose["services"]["simulator"]["volumes"]
+                 if v.endswith(":" + args.passwords + ":ro"))
+    assert "simulator-nodes" in mount, "the file docs/deploy.md has the broker hash too"
