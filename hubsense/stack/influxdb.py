@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import httpx
 
-from hubsense.stack.processes import Child, StackError, require_free, wait_until
+from hubsense.stack.processes import Child, Server, require_free
 
 
-class InfluxDB:
+class InfluxDB(Server):
+    name = "influxd"
+
     def __init__(self, workdir: Path, port: int, rpc_port: int, host: str = "127.0.0.1") -> None:
         self.workdir = workdir
         self.host = host
@@ -75,18 +76,6 @@ bind-address = "{self.host}:{self.rpc_port}"
         require_free(self.host, self.port, "influxd (http)")
         require_free(self.host, self.rpc_port, "influxd (rpc)")
         conf = self.write_config()
-        exe = shutil.which("influxd") or "/usr/bin/influxd"
-        if not Path(exe).exists():
-            raise StackError("influxd not found: apt-get install -y influxdb")
-        self.child = Child("influxd", [exe, "-config", str(conf)], self.workdir / "influxd.log")
-        self.child.start()
-        wait_until(self.ready, timeout, "influxd", self.child.alive)
+        self._launch("/usr/bin/influxd", "influxdb", ["-config", str(conf)],
+                     self.workdir / "influxd.log", self.ready, timeout)
         return self
-
-    def stop(self) -> None:
-        if self.child:
-            self.child.stop()
-
-    def kill(self) -> None:
-        if self.child:
-            self.child.kill()

@@ -10,7 +10,7 @@ import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from hubsense.stack.processes import Child, StackError, require_free, tcp_open, wait_until
+from hubsense.stack.processes import Child, Server, StackError, require_free, tcp_open
 
 SERVICE_ACL = {
     # The collector reads node traffic and owns the state and discovery topics.
@@ -61,8 +61,10 @@ class BrokerUsers:
         return "\n".join(out) + "\n"
 
 
-class Mosquitto:
+class Mosquitto(Server):
     """A Mosquitto broker bound to loopback, with its files under `workdir`."""
+
+    name = "mosquitto"
 
     def __init__(self, workdir: Path, port: int, users: BrokerUsers, host: str = "127.0.0.1",
                  autosave_interval_s: int = 1, max_queued: int = 1_000_000) -> None:
@@ -117,19 +119,7 @@ connection_messages true
     def start(self, timeout: float = 15.0) -> Mosquitto:
         require_free(self.host, self.port, "mosquitto")
         conf = self.write_config()
-        exe = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-        if not Path(exe).exists():
-            raise StackError("mosquitto not found: apt-get install -y mosquitto")
-        self.child = Child("mosquitto", [exe, "-c", str(conf)], self.workdir / "mosquitto.log")
-        self.child.start()
-        wait_until(lambda: tcp_open(self.host, self.port), timeout, "mosquitto",
-                   self.child.alive)
+        self._launch("/usr/sbin/mosquitto", "mosquitto", ["-c", str(conf)],
+                     self.workdir / "mosquitto.log", lambda: tcp_open(self.host, self.port),
+                     timeout)
         return self
-
-    def stop(self) -> None:
-        if self.child:
-            self.child.stop()
-
-    def kill(self) -> None:
-        if self.child:
-            self.child.kill()

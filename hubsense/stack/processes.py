@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -128,3 +129,28 @@ class Child:
             return "\n".join(self.log.read_text(errors="replace").splitlines()[-n:])
         except OSError:
             return ""
+
+
+class Server:
+    """A third-party server (Mosquitto, InfluxDB) run from its Debian package."""
+
+    name = ""
+    child: Child | None = None
+
+    def _launch(self, exe: str, package: str, args: list[str], log: Path,
+                ready: Callable[[], bool], timeout: float) -> None:
+        path = shutil.which(Path(exe).name) or exe
+        if not Path(path).exists():
+            raise StackError(f"{Path(exe).name} not found: apt-get install -y {package}")
+        self.child = Child(self.name, [path, *args], log)
+        self.child.start()
+        wait_until(ready, timeout, self.name, self.child.alive)
+
+    def stop(self) -> None:
+        if self.child:
+            self.child.stop()
+
+    def kill(self) -> None:
+        """SIGKILL, as a crash or power loss would."""
+        if self.child:
+            self.child.kill()
