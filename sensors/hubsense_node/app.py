@@ -85,6 +85,7 @@ def start(path="config.json"):
 
     from hubsense_node import FW
     from hubsense_node.clock import Clock
+    from hubsense_node.mqtt import Client
     from hubsense_node.node import Node
     from hubsense_node.ring import Ring
 
@@ -92,14 +93,17 @@ def start(path="config.json"):
     queue = Ring(cfg["queue"])
     node = Node(cfg, ins, queue, clock, boot, net.rssi if net is not None else None)
     print("hubsense node %s (%s) fw %s boot %s" % (cfg["node"], cfg["kind"], FW, boot))
-    from hubsense_node.mqtt import Client
-
-    b = cfg["broker"]
-    client = Client(b["host"], b["port"], cfg["node"], b["password"], node.status_topic, queue,
+    # Keep the few values still needed and drop the config's dicts before the
+    # client (the last and largest object) is made.
+    b, node_id, ntp = cfg["broker"], cfg["node"], cfg["ntp"]
+    del cfg
+    gc.collect()
+    client = Client(b["host"], b["port"], node_id, b["password"], node.status_topic, queue,
                     b["keepalive_s"], tuple(b["backoff_ms"]), link=net)
+    del b
     # Tasks start in this order: the clock first (instant on the unix port),
     # then a first sample, so the boot heartbeat reports real values.
-    asyncio.create_task(clock.keep(net, cfg["ntp"]))
+    asyncio.create_task(clock.keep(net, ntp))
     if control is not None:
         asyncio.create_task(control.run())
     asyncio.create_task(client.run())

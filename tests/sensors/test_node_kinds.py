@@ -8,13 +8,15 @@ import pytest
 
 from hubsense.contract import parse_heartbeat, parse_node_topic, parse_observation
 from hubsense.layout import Layout
+from hubsense.stack.nodes import InputValue
 from tests.sensors.conftest import SITE, Message, NodeFactory, Recorder, topic
 
 pytestmark = pytest.mark.services
 
-# The smallest heap the compiled firmware is held to in tests (bench/firmware_memory.py
-# measures it); the goal is 32 KB on this 64-bit port.
-HEAP_KB = 40
+# The heap each kind of compiled node is held to: the smallest that
+# bench/firmware_memory.py finds, plus 1 KB. The goal, 32 KB, is not met
+# on this 64-bit port (sensors/README.md, "Memory", says why).
+HEAP_KB = {"desk": 37, "buzz": 39, "meeting": 37, "entrance": 37}
 
 
 def _body(m: Message) -> dict[str, object]:
@@ -102,14 +104,27 @@ def test_wifi_drop_goes_offline_and_delivers_what_was_queued(make_node: NodeFact
     assert recorder.messages(status)[-1].payload == b"online"
 
 
-@pytest.mark.parametrize("kind,node_id", [("desk", "desk-q1"), ("entrance", "door-1")])
+# Readings each kind flips between while it publishes.
+_STEPS: dict[str, list[dict[int, InputValue]]] = {
+    "desk": [{1: True, 2: False}, {1: False, 2: True}],
+    "buzz": [{1: 5, 2: 61.5}, {1: 9, 2: 67.0}],
+    "meeting": [{1: 2, 2: True}, {1: 4, 2: False}],
+    "entrance": [{1: (3, 1)}, {1: (6, 2)}],
+}
+_BUZZ = {"inputs": [{"n": 1, "sensor": "radar", "settle_ms": 0},
+                    {"n": 2, "sensor": "mic", "interval_s": 5}]}
+
+
+@pytest.mark.parametrize("kind,node_id", [("desk", "desk-q1"), ("buzz", "buzz-n"),
+                                          ("meeting", "meet-a"), ("entrance", "door-1")])
 def test_compiled_node_runs_in_a_small_heap(make_node: NodeFactory, recorder: Recorder,
                                             kind: str, node_id: str) -> None:
-    node = make_node(node_id, kind=kind, inputs=4, heartbeat_s=5, heapsize=f"{HEAP_KB}K",
-                     compiled=True).start()
+    node = make_node(node_id, kind=kind, inputs=4, heartbeat_s=5,
+                     heapsize=f"{HEAP_KB[kind]}K", compiled=True,
+                     overrides=_BUZZ if kind == "buzz" else None).start()
     hbs: list[Message] = []
     for i in range(2):  # boot, then steady publishing
-        node.set_inputs({1: (i * 3, i)} if kind == "entrance" else {1: i == 0, 2: i == 1})
+        node.set_inputs(_STEPS[kind][i])
         hbs.append(recorder.wait_for(lambda m: m.topic == topic(node_id, "heartbeat")
                                      and m not in hbs, timeout=15, what="heartbeat"))
     assert node.alive(), node.output()
