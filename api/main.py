@@ -7,6 +7,7 @@ import logging
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI, Request
@@ -22,7 +23,7 @@ from api.routes import desks, events, health, nodes, reports, screen, site, stre
 from api.routes.screen import STATIC
 from api.subscriber import StateSubscriber
 from hubsense.influx import InfluxError, InfluxV1
-from hubsense.layout import Layout, load_layout
+from hubsense.layout import ID_PATTERN, Layout, load_layout
 from hubsense.settings import Settings
 from reports.hours import ReportRangeError
 
@@ -75,7 +76,30 @@ def create_app(settings: Settings, layout: Layout) -> FastAPI:
     if settings.api.rate_limit_per_min:
         app.add_middleware(RateLimit, per_minute=settings.api.rate_limit_per_min)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    _document_validation_errors(app)
     return app
+
+
+VALIDATION_EXAMPLE = {"detail": [{"type": "string_pattern_mismatch", "loc": ["query", "zone"],
+                                  "msg": f"String should match pattern '{ID_PATTERN}'",
+                                  "input": "Bad Id!"}]}
+
+
+def _document_validation_errors(app: FastAPI) -> None:
+    """Give FastAPI's generated 422 responses an example too: every response has one."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        first = app.openapi_schema is None
+        spec = build()  # FastAPI keeps it in app.openapi_schema: this runs once
+        for operations in spec["paths"].values() if first else ():
+            for op in operations.values():
+                if "422" in op["responses"]:
+                    op["responses"]["422"]["content"]["application/json"]["example"] = \
+                        VALIDATION_EXAMPLE
+        return spec
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 async def _bad_request(_request: Request, exc: Exception) -> JSONResponse:

@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from api.examples import EVENT
 from hubsense.layout import Id, Point, Text, ZoneKind
 from hubsense.state import DeskState, NodeHealth, ZoneState
 
@@ -104,6 +105,8 @@ class EventCreate(BaseModel):
 
 
 class EventPublic(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [EVENT]})
+
     id: str
     name: str
     start: datetime
@@ -112,5 +115,7 @@ class EventPublic(BaseModel):
 
 
 class EventsPublic(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"count": 1, "data": [EVENT]}]})
+
     count: int
     data: list[EventPublic]

@@ -62,7 +62,12 @@ _EXAMPLE = ('event: desks\ndata: {"live":true,"count":8,"data":[...]}\n\n'
                                             "and a `zones` event whose data are the bodies "
                                             "GET /api/v1/desks and GET /api/v1/zones return",
                              "content": {"text/event-stream": {"schema": {"type": "string"},
-                                                               "example": _EXAMPLE}}}})
+                                                               "example": _EXAMPLE}}},
+                       # The rate limit answers in JSON, not as an event stream.
+                       429: {"description": "too many requests from this client; see "
+                                            "Retry-After",
+                             "content": {"application/json": {
+                                 "schema": {"$ref": "#/components/schemas/Message"}}}}})
 async def stream(live: LiveDep, changes: ChangesDep) -> EventStream:
     """Send the current zones at once, then again after every change."""
     return EventStream(events(live, changes),
