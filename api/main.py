@@ -70,11 +70,12 @@ def create_app(settings: Settings, layout: Layout) -> FastAPI:
         app.include_router(module.router)
     app.add_exception_handler(ReportRangeError, _bad_request)
     app.add_exception_handler(InfluxError, _influx_down)
-    if settings.api.cors_origins:
-        app.add_middleware(CORSMiddleware, allow_origins=settings.api.cors_origins,
-                           allow_methods=["GET"], allow_headers=["Authorization"])
     if settings.api.rate_limit_per_min:
         app.add_middleware(RateLimit, per_minute=settings.api.rate_limit_per_min)
+    if settings.api.cors_origins:  # added last, so outermost: a 429 carries CORS headers too
+        app.add_middleware(CORSMiddleware, allow_origins=settings.api.cors_origins,
+                           allow_methods=["GET"], allow_headers=["Authorization"],
+                           expose_headers=["Retry-After"])
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     _document_validation_errors(app)
     return app

@@ -77,13 +77,25 @@ def test_qr_code_is_svg_of_the_public_url(api_settings: Settings, layout: Layout
 
 def test_cors_origins_come_from_config(api_settings: Settings, layout: Layout) -> None:
     settings = api_settings.model_copy(update={"api": api_settings.api.model_copy(
-        update={"cors_origins": ["https://allowed.example"]})})
+        update={"cors_origins": ["https://allowed.example"], "rate_limit_per_min": 2})})
     server = start_api(settings, layout)
+    allowed, evil = {"Origin": "https://allowed.example"}, {"Origin": "https://evil.example"}
     try:
-        ok = httpx.get(f"{server.url}/api/v1/zones", headers={"Origin": "https://allowed.example"})
+        ok = httpx.get(f"{server.url}/api/v1/zones", headers=allowed)
         assert ok.headers.get("access-control-allow-origin") == "https://allowed.example"
-        other = httpx.get(f"{server.url}/api/v1/zones", headers={"Origin": "https://evil.example"})
+        other = httpx.get(f"{server.url}/api/v1/zones", headers=evil)
         assert "access-control-allow-origin" not in other.headers
+        ask = {"Access-Control-Request-Method": "GET"}
+        pre = httpx.options(f"{server.url}/api/v1/desks", headers={**allowed, **ask})
+        assert pre.status_code == 200
+        assert pre.headers["access-control-allow-origin"] == "https://allowed.example"
+        assert httpx.options(f"{server.url}/api/v1/desks",
+                             headers={**evil, **ask}).status_code == 400
+        # The rate limit's refusal must be readable by the page that asked, Retry-After too.
+        limited = httpx.get(f"{server.url}/api/v1/zones", headers=allowed)
+        assert limited.status_code == 429
+        assert limited.headers["access-control-allow-origin"] == "https://allowed.example"
+        assert "retry-after" in limited.headers["access-control-expose-headers"].lower()
     finally:
         server.stop()
 
@@ -92,11 +104,17 @@ def test_rate_limit_refuses_with_429_per_client(api_settings: Settings, layout: 
     settings = api_settings.model_copy(update={"api": api_settings.api.model_copy(
         update={"rate_limit_per_min": 5})})
     server = start_api(settings, layout)
+    # Loopback answers on all of 127/8: a second source address is a second client.
+    other = httpx.Client(transport=httpx.HTTPTransport(local_address="127.0.0.2"))
     try:
         codes = [httpx.get(f"{server.url}/api/v1/zones").status_code for _ in range(7)]
         assert codes == [200] * 5 + [429] * 2
         r = httpx.get(f"{server.url}/api/v1/zones")
         assert int(r.headers["retry-after"]) >= 1 and "too many" in r.json()["detail"]
+        assert httpx.get(f"{server.url}/api/v1/desks").status_code == 429, "per client, not route"
         assert httpx.get(f"{server.url}/").status_code == 200, "the page itself is not limited"
+        assert [other.get(f"{server.url}/api/v1/zones").status_code for _ in range(5)] == \
+            [200] * 5, "another client has its own allowance"
     finally:
+        other.close()
         server.stop()
