@@ -35,11 +35,20 @@ RejectHook = Callable[[str, bytes, RejectedMessage], None]
 
 
 class Ingest:
-    """Validate node messages against the contract and the layout; feed the tracker."""
+    """Validate node messages against the contract and the layout; feed the tracker.
+
+    `raw`: return the points of the messages themselves (observations,
+    heartbeats). `derived`: feed the tracker and return what needs the whole
+    stream (visits, node status changes). A collector alone does both; in a
+    share group they are split (collector/sharing.py).
+    """
 
     def __init__(self, layout: Layout, tracker: SiteTracker, metrics: Metrics,
                  clock: Callable[[], float] = time.time,
-                 on_reject: RejectHook | None = None) -> None:
+                 on_reject: RejectHook | None = None, *, raw: bool = True,
+                 derived: bool = True) -> None:
+        self.raw = raw
+        self.derived = derived
         self.layout = layout
         self.site = layout.site.id
         self.tracker = tracker
@@ -68,6 +77,8 @@ class Ingest:
         return []
 
     def reject(self, topic: str, payload: bytes, rej: RejectedMessage) -> None:
+        if not self.raw:
+            return  # the points stream sees the same message and counts it
         self.metrics.reject(rej.reason)
         # repr() keeps newlines and control characters in a topic out of the log's format.
         if not self._rlog.warning(rej.reason.value, "rejected %s on %r: %s",
@@ -83,7 +94,9 @@ class Ingest:
             raise RejectedMessage(Reject.PAYLOAD, f"{len(payload)} bytes is too large")
         if t.leaf is NodeTopic.INPUT:
             obs = parse_observation(self.layout, t, payload, now)
-            out = [self.lines.observation(obs)]
+            out = [self.lines.observation(obs)] if self.raw else []
+            if not self.derived:
+                return out
             if obs.measure is Measure.PASSAGE:
                 p = obs.payload
                 assert p.boot is not None and p.ins is not None and p.outs is not None
@@ -101,13 +114,16 @@ class Ingest:
             hb = parse_heartbeat(payload)
             ts = hb.ts if hb.synced else now
             check_clock(ts, now)
-            with self.lock:
-                self.tracker.heard(t.node, now)
-                self.heartbeats[t.node] = (hb, ts)
-            self.changed.set()
-            return [self.lines.heartbeat(t.node, hb, ts)]
+            if self.derived:
+                with self.lock:
+                    self.tracker.heard(t.node, now)
+                    self.heartbeats[t.node] = (hb, ts)
+                self.changed.set()
+            return [self.lines.heartbeat(t.node, hb, ts)] if self.raw else []
         if payload not in (ONLINE, OFFLINE):
             raise RejectedMessage(Reject.PAYLOAD, "status is neither 'online' nor 'offline'")
+        if not self.derived:
+            return []  # its point is a change, and only the whole stream shows changes
         online = payload == ONLINE
         with self.lock:
             self.tracker.set_online(t.node, online, now)

@@ -18,10 +18,12 @@ from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from collector.deadletter import DeadLetters
+from collector.discovery import Discovery
 from collector.ingest import Ingest
 from collector.live import LiveState
 from collector.metrics import Metrics
 from collector.metrics_http import MetricsServer
+from collector.sharing import StateFeed, subscriptions
 from collector.spool import Spool
 from collector.writer import BatchWriter
 from hubsense.contract import (
@@ -29,7 +31,6 @@ from hubsense.contract import (
     ONLINE,
     RejectedMessage,
     collector_status_topic,
-    node_subscriptions,
 )
 from hubsense.influx import InfluxV1
 from hubsense.layout import Layout, load_layout
@@ -60,14 +61,25 @@ class Collector:
             filling=st.filling, lively_db=st.lively_db, loud_db=st.loud_db,
             stale_factor=st.stale_factor))
         self.dead_letters = DeadLetters(cfg.spool_dir.parent / "dead-letter.jsonl")
+        # In a share group the points stream derives nothing (collector/sharing.py).
         self.ingest = Ingest(self.layout, tracker, self.metrics, clock,
-                             on_reject=self._dead_letter)
+                             on_reject=self._dead_letter, derived=cfg.share_group is None)
         self.influx = InfluxV1(settings.influx)
         spool = Spool(cfg.spool_dir, cfg.spool_max_mb * 1024 * 1024)
         self.writer = BatchWriter(self.influx, self.metrics, self._ack, cfg.batch_size,
                                   cfg.flush_interval_s, spool)
-        self.live = LiveState(self.ingest, self._publish_state, self.writer.put,
-                              cfg.evaluate_interval_s)
+        self.live: LiveState | None = None
+        self.feed: StateFeed | None = None
+        self.discovery: Discovery | None = None
+        if cfg.live_state:
+            source = self.ingest
+            if cfg.share_group:
+                source = Ingest(self.layout, tracker, Metrics(), clock, raw=False)
+                self.feed = StateFeed(settings.mqtt, self._creds, cfg.client_id, source,
+                                      self.writer.put)
+            self.live = LiveState(source, self._publish_state, self.writer.put,
+                                  cfg.evaluate_interval_s)
+            self.discovery = Discovery(self.layout, cfg.ha_prefix, cfg.ha_discovery)
         self.metrics_server = (MetricsServer(self.metrics, cfg.metrics_port)
                                if cfg.metrics_port else None)
         self._gen = 0  # connection generation: an ack never crosses a reconnect
@@ -79,7 +91,10 @@ class Collector:
         c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=self.settings.collector.client_id,
                         protocol=mqtt.MQTTv5, manual_ack=True)
         c.username_pw_set(self._creds.username, self._creds.password.get_secret_value())
-        c.will_set(collector_status_topic(self.site), OFFLINE, qos=1, retain=True)
+        if self.live:  # the status topic says whether live state is kept
+            c.will_set(collector_status_topic(self.site), OFFLINE, qos=1, retain=True)
+        if self.discovery:
+            self.discovery.attach(c)
         c.max_queued_messages_set(MAX_OUTGOING_QUEUE)
         c.reconnect_delay_set(1, 5)
         c.on_connect = self._on_connect
@@ -101,16 +116,22 @@ class Collector:
         if not self.connected.wait(timeout):
             self.stop()
             raise TimeoutError(f"collector could not connect to MQTT at {m.host}:{m.port}")
-        self.live.start()
+        if self.live:
+            self.live.start()
+        if self.feed:
+            self.feed.start()
         log.info("collector for site %s running", self.site)
         return self
 
     def stop(self) -> None:
         """Drain and acknowledge what was received, say offline, disconnect."""
         self._closing = True  # later messages stay unacknowledged: the broker keeps them
-        self.live.stop()
+        if self.live:
+            self.live.stop()
+        if self.feed:
+            self.feed.stop()
         self.writer.stop()
-        if self.client.is_connected():
+        if self.live and self.client.is_connected():
             info = self.client.publish(collector_status_topic(self.site), OFFLINE, qos=1,
                                        retain=True)
             try:
@@ -140,9 +161,13 @@ class Collector:
             return
         self._gen += 1
         opts = SubscribeOptions(qos=1)
-        client.subscribe([(t, opts) for t in node_subscriptions(self.site)])
-        client.publish(collector_status_topic(self.site), ONLINE, qos=1, retain=True)
-        self.live.forget()
+        group = self.settings.collector.share_group
+        client.subscribe([(t, opts) for t in subscriptions(self.site, group)])
+        if self.live:
+            client.publish(collector_status_topic(self.site), ONLINE, qos=1, retain=True)
+            self.live.forget()
+        if self.discovery:
+            self.discovery.announce(client)
         log.info("MQTT connected (session present: %s)", flags.session_present)
         self.connected.set()
 

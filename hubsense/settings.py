@@ -67,6 +67,13 @@ class CollectorSettings(_Section):
     spool_dir: Path = Path(".hubsense/spool")
     spool_max_mb: int = Field(default=512, ge=1)
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    # Several collectors share node traffic through `$share/<group>/…`; see
+    # collector/sharing.py for who owns live state then.
+    share_group: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    live_state: bool = Field(default=True, description="own live state, visits, node status "
+                             "and discovery: exactly one collector of a share group")
+    ha_discovery: bool = Field(default=True, description="Home Assistant MQTT discovery")
+    ha_prefix: str = Field(default="homeassistant", pattern=r"^[A-Za-z0-9_-]{1,64}$")
 
 
 class StaffToken(_Section):

@@ -1,0 +1,105 @@
+"""Several collectors sharing node traffic through MQTT 5 shared subscriptions.
+
+With `collector.share_group = "g"` a collector subscribes to the node topics
+as `$share/g/…`: the broker hands each message to one member of the group
+(each with its own client id and persistent session), and that member writes
+its points. Points are per message and idempotent, so the union of what the
+members write is every message exactly once.
+
+Live state is not per message. A desk's or zone's state, a node's health, an
+entrance's visits (the difference between consecutive running totals) and a
+node's online/offline changes all need *every* message of a node, in order; a
+member sees only its share, so state computed by each member from its share
+would be wrong (visits double-counted across gaps, a zone "free" from an old
+reading another member has already superseded). So exactly one collector of
+the group owns all of that (`collector.live_state = true`, the default; set it
+false on every other member). The owner reads the whole node stream through a
+second, non-shared connection — the state feed — whose messages only feed
+the tracker and derive visits and status points; the raw points of those
+messages are left to whichever member the shared subscription chose. Only the
+owner publishes the collector status topic (its will says "offline"), the
+retained state and the Home Assistant discovery configs.
+
+The state feed has its own persistent session (client id `<client_id>-state`),
+so a restarted owner catches up on what it missed, as a single collector
+does. It acknowledges on receipt: a visits point derived in the flush interval
+before an owner crash can be lost; live state itself is rebuilt from the
+nodes' next messages, which re-publish every input with each heartbeat.
+
+Mosquitto 2.0.11, checked by tests/collector/test_sharing.py: the ACL applies
+to `$share/<group>/<filter>` as to `<filter>`, so the collector's
+`topic read hubsense/v1/+/node/#` covers the shared subscriptions; and, unlike
+what MQTT 5 says, it sends retained messages to a new shared subscription
+(every member gets the retained node statuses; as raw points these are not
+written, so nothing is doubled).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+from paho.mqtt.reasoncodes import ReasonCode
+from paho.mqtt.subscribeoptions import SubscribeOptions
+
+from collector.ingest import Ingest
+from hubsense.contract import node_subscriptions
+from hubsense.settings import Credentials, MqttSettings
+
+log = logging.getLogger(__name__)
+
+SESSION_EXPIRY_S = 24 * 3600
+
+
+def subscriptions(site: str, group: str | None) -> list[str]:
+    """The node topic filters of the points stream, shared when in a group."""
+    topics = node_subscriptions(site)
+    return [f"$share/{group}/{t}" for t in topics] if group else topics
+
+
+class StateFeed:
+    """The live-state owner's own view of every node message, in a share group."""
+
+    def __init__(self, mqtt_settings: MqttSettings, creds: Credentials, client_id: str,
+                 ingest: Ingest, put: Callable[[list[str]], None]) -> None:
+        self._mqtt = mqtt_settings
+        self.ingest = ingest
+        self._put = put
+        c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"{client_id}-state",
+                        protocol=mqtt.MQTTv5)
+        c.username_pw_set(creds.username, creds.password.get_secret_value())
+        c.reconnect_delay_set(1, 5)
+        c.on_connect = self._on_connect
+        c.on_message = self._on_message
+        self.client = c
+
+    def start(self) -> StateFeed:
+        props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+        props.SessionExpiryInterval = SESSION_EXPIRY_S
+        m = self._mqtt
+        self.client.connect_async(m.host, m.port, keepalive=m.keepalive_s, clean_start=False,
+                                  properties=props)
+        self.client.loop_start()
+        return self
+
+    def stop(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+    def _on_connect(self, client: mqtt.Client, _u: Any, _f: mqtt.ConnectFlags, rc: ReasonCode,
+                    _p: Properties | None) -> None:
+        if rc.is_failure:
+            log.error("state feed: MQTT connection refused: %s", rc)
+            return
+        opts = SubscribeOptions(qos=1)
+        client.subscribe([(t, opts) for t in subscriptions(self.ingest.site, None)])
+
+    def _on_message(self, _c: mqtt.Client, _u: Any, msg: mqtt.MQTTMessage) -> None:
+        lines = self.ingest.handle(msg.topic, bytes(msg.payload))
+        if lines:
+            self._put(lines)
