@@ -9,6 +9,7 @@ reflash.
 from __future__ import annotations
 
 import re
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Self
@@ -135,7 +136,8 @@ class Node(_Strict):
 
 class Layout(_Strict):
     version: int = Field(default=1, ge=1)
-    effective_from: str | None = Field(default=None, description="ISO date this layout took effect")
+    # Versions let reports compare layouts (report.earlier_layouts, docs/reports.md).
+    effective_from: date | None = Field(default=None, description="the day this layout took effect")
     site: Site
     zones: list[Zone] = Field(min_length=1)
     desks: list[Desk] = []

@@ -135,6 +135,10 @@ class ReportSettings(_Section):
     max_range_days: int = Field(default=400, ge=1, le=3700)
     rollup_lookback_h: int = Field(default=48, ge=1, le=24 * 31,
                                    description="hours re-rolled for late data")
+    earlier_layouts: list[Path] = Field(
+        default=[], description="earlier versions of the layout, each with its version and "
+                                "effective_from: rollups use the one in force, compare sets two "
+                                "side by side")
 
     @field_validator("timezone")
     @classmethod

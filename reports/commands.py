@@ -27,7 +27,7 @@ from hubsense.layout import Layout, load_layout
 from hubsense.settings import Settings, load_settings
 from reports import export
 from reports.chart import visits_svg
-from reports.compare import around, compare
+from reports.compare import compare, sides
 from reports.events import (
     Event,
     delete_event,
@@ -38,9 +38,10 @@ from reports.events import (
     list_events,
     save_event,
 )
-from reports.hours import Calendar, Period, ReportRangeError, period_of, to_ms
+from reports.hours import HOUR_MS, Calendar, Period, ReportRangeError, period_of, to_ms
 from reports.rollup import Rollup
-from reports.utilization import utilization
+from reports.utilization import through, utilization
+from reports.versions import Versions, load_versions
 from reports.visits import visits
 
 FORMATS = ("table", "json", "csv")
@@ -69,15 +70,32 @@ def span(text: str) -> Period:
 @dataclass
 class Context:
     settings: Settings
-    layout: Layout
+    versions: Versions
     db: InfluxV1
+
+    @property
+    def layout(self) -> Layout:
+        return self.versions.current
 
 
 @contextmanager
 def context(config: str | None) -> Iterator[Context]:
     settings = load_settings(config)
+    versions = load_versions(load_layout(settings.layout), settings.report)
     with InfluxV1(settings.influx) as db:
-        yield Context(settings, load_layout(settings.layout), db)
+        yield Context(settings, versions, db)
+
+
+def warn_if_not_rolled_up(ctx: Context, period: Period, through: datetime | None) -> None:
+    """Say on stderr when the rollups stop before the period does: those hours are unknown."""
+    cal = Calendar.from_settings(ctx.settings.report, ctx.layout.site.timezone)
+    end = min(period.bounds(cal)[1], int(time.time() * 1000) // HOUR_MS * HOUR_MS)
+    if through is None:
+        print("hubsense: no rollups yet, so every hour counts as unknown: run "
+              "`hubsense rollup --from FIRST --to LAST` (or the rollup service)", file=sys.stderr)
+    elif to_ms(through) < end:
+        print(f"hubsense: rollups reach {cal.local(to_ms(through)):%Y-%m-%d %H:%M}; later "
+              "hours count as unknown until `hubsense rollup` catches up", file=sys.stderr)
 
 
 def table(csv_text: str) -> str:
@@ -110,13 +128,19 @@ def cmd_utilization(args: argparse.Namespace, ctx: Context) -> None:
     period = period_of(args.first, args.last, args.month)
     r = utilization(ctx.db, ctx.layout, ctx.settings.report, period,
                     _excluded(ctx, period, args.exclude_events))
-    emit(args.format, r, export.utilization_csv(r), sys.stdout)
+    warn_if_not_rolled_up(ctx, period, r.rollups_through)
+    flagged = [f"{u.id} {u.flag}" for u in r.zones if u.flag]
+    emit(args.format, r, export.utilization_csv(r), sys.stdout,
+         f"\nflags: {', '.join(flagged) or 'none'} (mean people / capacity in opening hours: "
+         f"under {ctx.settings.report.underused_below:g}, "
+         f"over {ctx.settings.report.overused_above:g})\n")
 
 
 def cmd_visits(args: argparse.Namespace, ctx: Context) -> None:
     period = period_of(args.first, args.last, args.month)
     r = visits(ctx.db, ctx.layout, ctx.settings.report, period, args.by,
                _excluded(ctx, period, args.exclude_events))
+    warn_if_not_rolled_up(ctx, period, r.rollups_through)
     trend = "n/a" if r.trend is None else f"{r.trend:+.1%}"
     emit(args.format, r, export.visits_csv(r), sys.stdout,
          f"\ntotal {r.total}, previous period {r.previous_total}, trend {trend}\n")
@@ -126,21 +150,24 @@ def cmd_visits(args: argparse.Namespace, ctx: Context) -> None:
 
 
 def cmd_compare(args: argparse.Namespace, ctx: Context) -> None:
-    if args.layout_change is not None:
-        if args.before or args.after:
-            raise ReportRangeError("give --layout-change or --before/--after, not both")
-        before, after = around(args.layout_change, args.days)
-    elif args.before and args.after:
-        before, after = args.before, args.after
-    else:
-        raise ReportRangeError("give --before A..B --after C..D, or --layout-change DATE")
     cfg = ctx.settings.report
-    both = Period(min(before.first, after.first), max(before.last, after.last))
-    changes = compare(ctx.db, ctx.layout, cfg, before.check(cfg.max_range_days),
-                      after.check(cfg.max_range_days),
-                      _excluded(ctx, both, args.exclude_events))
-    emit(args.format, {"before": before, "after": after, "zones": changes},
-         export.compare_csv(changes), sys.stdout)
+    if bool(args.before) != bool(args.after):
+        raise ReportRangeError("give both --before and --after")
+    cal = Calendar.from_settings(cfg, ctx.layout.site.timezone)
+    s = sides(ctx.versions, cfg, cal.local_date(int(time.time() * 1000)), args.days,
+              (args.before, args.after) if args.before else None, args.layout_change,
+              tuple(args.versions) if args.versions else None)
+    both = Period(min(s.before.first, s.after.first), max(s.before.last, s.after.last))
+    changes = compare(ctx.db, s.before_layout, cfg, s.before, s.after,
+                      _excluded(ctx, both, args.exclude_events), s.after_layout)
+    warn_if_not_rolled_up(ctx, s.after, through(ctx.db, ctx.layout.site.id))
+    va, vb = s.before_layout.version, s.after_layout.version
+    emit(args.format, {"before": s.before, "after": s.after, "before_version": va,
+                       "after_version": vb, "zones": changes},
+         export.compare_csv(changes), sys.stdout,
+         f"\nbefore {s.before.first}..{s.before.last} (layout v{va}), after "
+         f"{s.after.first}..{s.after.last} (layout v{vb}); change: after - before, "
+         "mean people / capacity\n")
 
 
 def cmd_events_report(args: argparse.Namespace, ctx: Context) -> None:
@@ -225,7 +252,7 @@ class Progress:
 
 
 def cmd_rollup(args: argparse.Namespace, ctx: Context) -> None:
-    roll = Rollup(ctx.db, ctx.layout, ctx.settings.report)
+    roll = Rollup(ctx.db, ctx.versions, ctx.settings.report)
     now_ms = int(time.time() * 1000)
     if args.first is None and args.last is None and args.month is None:
         bar = Progress(sys.stderr, None)
@@ -289,6 +316,9 @@ def register(sub: Any) -> None:
     c.add_argument("--after", type=span, metavar="C..D|YYYY-MM")
     c.add_argument("--layout-change", type=day, metavar="DATE",
                    help="the day a layout took effect: compare the --days before and after")
+    c.add_argument("--versions", type=int, nargs=2, metavar=("OLD", "NEW"),
+                   help="two layout versions (report.earlier_layouts): the last --days of "
+                        "OLD against the first --days of NEW")
     c.add_argument("--days", type=int, default=28)
     c.add_argument("--exclude-events", action="store_true")
     c.set_defaults(fn=run(cmd_compare))

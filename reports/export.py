@@ -63,8 +63,12 @@ def events_csv(reports: Iterable[EventReport]) -> str:
 
 
 def compare_csv(changes: Iterable[ZoneChange]) -> str:
-    return _csv(("zone", "before_mean_vs_capacity", "after_mean_vs_capacity", "change",
-                 "before_occupied_share", "after_occupied_share", "before_flag", "after_flag"),
-                [(c.zone, c.before.mean_vs_capacity, c.after.mean_vs_capacity,
-                  c.mean_vs_capacity_change, c.before.occupied_share, c.after.occupied_share,
-                  c.before.flag, c.after.flag) for c in changes])
+    def side(u: Use | None) -> list[Any]:
+        return [None] * 4 if u is None else [u.capacity, u.mean_vs_capacity, u.occupied_share,
+                                             u.flag]
+
+    return _csv(("zone", "before_capacity", "before_mean_vs_capacity", "before_occupied_share",
+                 "before_flag", "after_capacity", "after_mean_vs_capacity",
+                 "after_occupied_share", "after_flag", "change", "occupied_share_change"),
+                [(c.zone, *side(c.before), *side(c.after), c.mean_vs_capacity_change,
+                  c.occupied_share_change) for c in changes])

@@ -14,14 +14,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
-from hubsense.influx import InfluxV1, Point
+from hubsense.influx import InfluxError, InfluxV1, Point
 from hubsense.layout import Layout, ZoneKind
 from hubsense.settings import ReportSettings
 from reports import source, store
 from reports.hours import HOUR_MS, Calendar
 from reports.passages import Sample, entries
 from reports.spans import Totals, Value, bucket_totals, spans_from_changes
+from reports.versions import Versions
 
 log = logging.getLogger(__name__)
 
@@ -41,9 +43,12 @@ def desk_fields(t: Totals) -> dict[str, float | int]:
             "open_occupied_s": _s(t.open_occupied_ms)}
 
 
-def zone_fields(t: Totals) -> dict[str, float | int]:
+def zone_fields(t: Totals, capacity: int) -> dict[str, float | int]:
+    # open_capacity_s: capacity x known open time, so that people / capacity stays
+    # right over a period in which a new layout version changed the capacity.
     out: dict[str, float | int] = {
-        **desk_fields(t), "people_s": _s(t.people_ms), "open_people_s": _s(t.open_people_ms)}
+        **desk_fields(t), "people_s": _s(t.people_ms), "open_people_s": _s(t.open_people_ms),
+        "open_capacity_s": _s(t.open_known_ms) * capacity}
     if t.peak is not None:
         out["peak"] = t.peak
     if t.open_peak is not None:
@@ -52,16 +57,18 @@ def zone_fields(t: Totals) -> dict[str, float | int]:
 
 
 class Rollup:
-    """Computes and writes the rollups of one site, a local day at a time."""
+    """Computes and writes the rollups of one site, a local day at a time.
 
-    def __init__(self, db: InfluxV1, layout: Layout, cfg: ReportSettings) -> None:
+    Each day is rolled up with the layout version in force that day.
+    """
+
+    def __init__(self, db: InfluxV1, layout: Layout | Versions, cfg: ReportSettings) -> None:
         self.db = db
-        self.site = layout.site.id
-        self.layout = layout
-        self.cal = Calendar.from_settings(cfg, layout.site.timezone)
+        self.versions = layout if isinstance(layout, Versions) else Versions.of(layout)
+        self.layout = self.versions.current
+        self.site = self.layout.site.id
+        self.cal = Calendar.from_settings(cfg, self.layout.site.timezone)
         self.cfg = cfg
-        self._desk_zone = {d.id: d.zone for d in layout.desks}
-        self._zone_ids = {z.id: z.id for z in layout.zones if z.kind is not ZoneKind.ENTRANCE}
 
     def run(self, first: date, last: date, until_ms: int | None = None,
             progress: Callable[[date], None] | None = None) -> int:
@@ -79,35 +86,38 @@ class Rollup:
                 b = min(b, until_ms - until_ms % HOUR_MS)
             if a >= b:
                 break
-            points = self._day(d, a, b, desks, zones, doors)
+            points = self._day(self.versions.in_force(d), d, a, b, desks, zones, doors)
             store.write(self.db, points)
             written += len(points)
             if progress:
                 progress(d)
             d += timedelta(days=1)
-        if written:
+        mark = self.watermark()
+        if written and (mark is None or b > mark):  # re-rolling old days keeps the mark
             store.write(self.db, [Point(WATERMARK, {"site": self.site}, {"through_ms": b}, 0)])
         return written
 
-    def _day(self, d: date, a: int, b: int, desks: dict[str, Value], zones: dict[str, Value],
-             doors: dict[source.Door, Sample]) -> list[Point]:
+    def _day(self, layout: Layout, d: date, a: int, b: int, desks: dict[str, Value],
+             zones: dict[str, Value], doors: dict[source.Door, Sample]) -> list[Point]:
         open_spans = self.cal.open_spans(a, b)
         points: list[Point] = []
+        desk_zone = {dk.id: dk.zone for dk in layout.desks}
         for desk, changes in _subjects(source.desk_changes(self.db, self.site, a, b),
-                                       self._desk_zone).items():
+                                       desk_zone).items():
             spans = spans_from_changes(changes, a, b, desks.get(desk))
             desks[desk] = spans[-1].value
             [t] = bucket_totals(spans, [a, b], open_spans)
-            points.append(Point(DESK_DAY, {"site": self.site, "zone": self._desk_zone[desk],
+            points.append(Point(DESK_DAY, {"site": self.site, "zone": desk_zone[desk],
                                            "desk": desk}, desk_fields(t), a))
         hours = [*range(a, b, HOUR_MS), b]
+        capacity = {z.id: z.capacity for z in layout.zones if z.kind is not ZoneKind.ENTRANCE}
         for zone, changes in _subjects(source.zone_changes(self.db, self.site, a, b),
-                                       self._zone_ids).items():
+                                       capacity).items():
             spans = spans_from_changes(changes, a, b, zones.get(zone))
             zones[zone] = spans[-1].value
             for h0, t in zip(hours, bucket_totals(spans, hours, open_spans), strict=False):
                 tags = {"site": self.site, "zone": zone, "how": str(self.cal.hour_of_week(h0))}
-                points.append(Point(ZONE_HOUR, tags, zone_fields(t), h0))
+                points.append(Point(ZONE_HOUR, tags, zone_fields(t, capacity[zone]), h0))
         for door, samples in source.passages(self.db, self.site, a, b).items():
             per_hour: dict[int, int] = {}
             for t_ms, n in entries(samples, doors.get(door)):
@@ -120,10 +130,8 @@ class Rollup:
         return points
 
     def watermark(self) -> int | None:
-        """End of the last rolled-up range, or None before the first rollup."""
-        q = f"SELECT last(through_ms) FROM {store.measurement(WATERMARK)} WHERE site = $site"
-        series = self.db.query(q, {"site": self.site})
-        return int(series[0].values[0][1]) if series else None
+        """End of the rolled-up days (UTC ms), or None before the first rollup."""
+        return watermark(self.db, self.site)
 
     def catch_up(self, now_ms: int, since: date | None = None,
                  progress: Callable[[date], None] | None = None) -> int:
@@ -134,7 +142,19 @@ class Rollup:
         return self.run(first, self.cal.local_date(now_ms), until_ms=now_ms, progress=progress)
 
 
+def watermark(db: InfluxV1, site: str) -> int | None:
+    """End of the rolled-up days (UTC ms), or None before the first rollup."""
+    q = f"SELECT last(through_ms) FROM {store.measurement(WATERMARK)} WHERE site = $site"
+    try:
+        series = db.query(q, {"site": site})
+    except InfluxError as exc:  # no rollup yet: not even the retention policy
+        if "retention policy not found" in str(exc) or "database not found" in str(exc):
+            return None
+        raise
+    return int(series[0].values[0][1]) if series else None
+
+
 def _subjects(changes: dict[str, list[tuple[int, Value]]],
-              allowed: dict[str, str]) -> dict[str, list[tuple[int, Value]]]:
+              allowed: dict[str, Any]) -> dict[str, list[tuple[int, Value]]]:
     """Every subject of the layout (one never heard from is all unknown), nothing else."""
     return {k: changes.get(k, []) for k in allowed}

@@ -7,14 +7,14 @@ Means are over known time only, so a dead sensor lowers coverage, not usage.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from hubsense.influx import InfluxV1
 from hubsense.layout import Layout, ZoneKind
 from hubsense.settings import ReportSettings
 from reports.hours import Calendar, Period
-from reports.rollup import DESK_DAY, ZONE_HOUR
+from reports.rollup import DESK_DAY, ZONE_HOUR, watermark
 from reports.source import WHERE, window
 from reports.store import measurement
 
@@ -58,6 +58,8 @@ class UtilizationReport:
     # zone -> 168 mean people counts (Monday 00h first), None where nothing was known
     profile: dict[str, list[float | None]] = field(default_factory=dict)
     busiest: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
+    # End of the rolled-up days: later hours count as unknown until `hubsense rollup` runs.
+    rollups_through: datetime | None = None
 
 
 def _ratio(a: float, b: float) -> float | None:
@@ -141,7 +143,13 @@ def utilization(db: InfluxV1, layout: Layout, cfg: ReportSettings, period: Perio
              for d in layout.desks]
     profile, busiest = hour_profile(how)
     return UtilizationReport(site, period, sorted(exclude_days & _days(period)), zones, desks,
-                             profile, busiest)
+                             profile, busiest, through(db, site))
+
+
+def through(db: InfluxV1, site: str) -> datetime | None:
+    """The rollups' watermark as a UTC time, for a report to say how far it can see."""
+    mark = watermark(db, site)
+    return None if mark is None else datetime.fromtimestamp(mark / 1000, UTC)
 
 
 def _days(p: Period) -> frozenset[date]:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
-from datetime import date, timedelta
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from typing import Literal
 
 from hubsense.influx import InfluxV1
@@ -14,6 +14,7 @@ from reports.hours import Calendar, Period
 from reports.rollup import VISITS_HOUR
 from reports.source import WHERE, window
 from reports.store import measurement
+from reports.utilization import through
 
 _VISITS = measurement(VISITS_HOUR)
 By = Literal["day", "week", "month"]
@@ -31,6 +32,7 @@ class VisitsReport:
     trend: float | None  # total / previous_total - 1
     baseline_per_day: float | None  # mean visits on days not excluded (event days)
     excluded_days: list[date]
+    rollups_through: datetime | None = None  # see UtilizationReport
 
 
 def bucket_start(d: date, by: By) -> date:
@@ -84,4 +86,5 @@ def visits(db: InfluxV1, layout: Layout, cfg: ReportSettings, period: Period, by
     site = layout.site.id
     now = hourly_visits(db, site, *period.bounds(cal))
     before = hourly_visits(db, site, *period.previous().bounds(cal))
-    return summarize(now, before, cal, period, by, exclude_days, site)
+    r = summarize(now, before, cal, period, by, exclude_days, site)
+    return replace(r, rollups_through=through(db, site))

@@ -6,6 +6,7 @@ as `hubsense report … --format csv`.
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -16,10 +17,11 @@ from api.deps import InfluxDep, LayoutDep, PeriodDep, SettingsDep, excluded_days
 from api.models import Message
 from reports import export
 from reports.chart import visits_svg
-from reports.compare import ZoneChange, around, compare
+from reports.compare import ZoneChange, compare, sides
 from reports.events import EventReport, event_report, events_during
-from reports.hours import Period, ReportRangeError
+from reports.hours import Calendar, Period, ReportRangeError
 from reports.utilization import UtilizationReport, utilization
+from reports.versions import load_versions
 from reports.visits import VisitsReport, visits
 
 Reader = Annotated[str, Depends(require_scope("reports:read"))]
@@ -90,30 +92,35 @@ def get_visits_chart(_who: Reader, r: VisitsDep) -> Response:
 
 
 @router.get("/compare", response_model=list[ZoneChange], responses=WITH_CSV,
-            summary="Two periods side by side per zone: did a layout change help?")
+            summary="Two periods or two layout versions side by side per zone: did a change help?")
 def get_compare(
         _who: Reader, request: Request, db: InfluxDep, layout: LayoutDep,
         settings: SettingsDep, before_from: date | None = None, before_to: date | None = None,
         after_from: date | None = None, after_to: date | None = None,
         layout_change: Annotated[date | None, Query(
             description="the day a layout took effect: compare `days` before and after")] = None,
+        before_version: Annotated[int | None, Query(ge=1, description=(
+            "with after_version: the last `days` of this layout version (an earlier one is "
+            "listed in report.earlier_layouts) against the first `days` of the other"))] = None,
+        after_version: Annotated[int | None, Query(ge=1)] = None,
         days: Annotated[int, Query(ge=1, le=366)] = 28, format: Format = None,
         exclude_events: ExcludeEvents = False) -> Any:
     """Return utilization per zone in both periods and the change."""
-    if layout_change is not None:
-        if before_from or before_to or after_from or after_to:
-            raise ReportRangeError("give layout_change or the before/after dates, not both")
-        before, after = around(layout_change, days)
-    elif before_from and before_to and after_from and after_to:
-        before, after = Period(before_from, before_to), Period(after_from, after_to)
-    else:
-        raise ReportRangeError("give before_from, before_to, after_from and after_to, "
-                               "or layout_change")
     cfg = settings.report
-    before, after = before.check(cfg.max_range_days), after.check(cfg.max_range_days)
-    both = Period(min(before.first, after.first), max(before.last, after.last))
-    changes = compare(db, layout, cfg, before, after,
-                      excluded_days(db, layout, settings, both, exclude_events))
+    dates = (before_from, before_to, after_from, after_to)
+    if any(dates) and not all(dates):
+        raise ReportRangeError("give all of before_from, before_to, after_from and after_to")
+    if (before_version is None) != (after_version is None):
+        raise ReportRangeError("give both before_version and after_version")
+    today = Calendar.from_settings(cfg, layout.site.timezone).local_date(int(time.time() * 1000))
+    s = sides(load_versions(layout, cfg), cfg, today, days,
+              (Period(before_from, before_to), Period(after_from, after_to))
+              if before_from and before_to and after_from and after_to else None,
+              layout_change,
+              (before_version, after_version) if before_version and after_version else None)
+    both = Period(min(s.before.first, s.after.first), max(s.before.last, s.after.last))
+    changes = compare(db, s.before_layout, cfg, s.before, s.after,
+                      excluded_days(db, layout, settings, both, exclude_events), s.after_layout)
     return csv_response(export.compare_csv(changes), "compare") \
         if wants_csv(request, format) else changes
 
