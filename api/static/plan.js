@@ -27,10 +27,12 @@ export function drawPlan(svg, site) {
     const g = el("g", { class: "zone", "data-zone": zone.id, "data-kind": zone.kind }, svg);
     el("polygon", { points: zone.shape.map((p) => p.join(",")).join(" ") }, g);
     const [cx, cy] = centre(zone.shape);
+    const xs = zone.shape.map((p) => p[0]);
+    const room = (Math.max(...xs) - Math.min(...xs)) * 0.92;
     const text = el("text", { x: cx, y: cy, "text-anchor": "middle" }, g);
     const lines = ["name", "status", "detail"].map((cls, i) =>
       el("tspan", { x: cx, dy: i === 0 ? "-0.9em" : "1.3em", class: cls }, text));
-    cells[zone.id] = { g, lines };
+    cells[zone.id] = { g, lines, room };
   }
   // Desks last, so they sit on top of their zone. Shape and glyph, not colour alone.
   const desks = {};
@@ -60,9 +62,24 @@ export function paintZone(cell, name, view, hereLabel) {
   if (!view) {
     s.textContent = hereLabel || "";
     d.textContent = "";
+    fit(cell);
     return;
   }
   s.textContent = `${view.icon} ${view.label}`;
   d.textContent = [view.detail, view.noise && `${view.noise.bars} ${view.noise.label}`]
     .filter(Boolean).join(" · ");
+  fit(cell);
+}
+
+// Shrink a label that is wider than its zone (a long name in a narrow meeting area),
+// so it never spills over a neighbour; the CSS size is the most it gets.
+function fit(cell) {
+  for (const line of cell.lines) {
+    line.style.fontSize = "";
+    const width = line.textContent ? line.getComputedTextLength() : 0;
+    if (width > cell.room) {
+      const size = parseFloat(getComputedStyle(line).fontSize);
+      line.style.fontSize = `${Math.floor(size * cell.room / width)}px`;
+    }
+  }
 }

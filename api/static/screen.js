@@ -62,16 +62,25 @@ function renderPlan(zones, now) {
   for (const [id, g] of Object.entries(state.desks)) paintDesk(g, deskStatus[id] || "unknown");
 }
 
-function setText(node, text) {
-  if (node.textContent !== text) node.textContent = text;
+// The zone's name stands out in the sentence; the words around it come from i18n.
+function setSuggestion(node, sentence, zone, none) {
+  const name = zone ? zoneName(zone, state.lang) : null;
+  const text = name ? sentence(name) : none;
+  // Only touch live regions when the words change, or screen readers repeat them.
+  if (node.textContent === text) return;
+  if (!name) {
+    node.textContent = text;
+    return;
+  }
+  const [before, after] = sentence("\u0000").split("\u0000");
+  const strong = document.createElement("strong");
+  strong.textContent = name;
+  node.replaceChildren(before, strong, after);
 }
 
 function renderSuggestions(zones) {
-  const quiet = quietestSpot(zones);
-  const talk = roomToTalk(zones);
-  // Only touch live regions when the words change, or screen readers repeat them.
-  setText($("quiet-spot"), quiet ? t().quietest(zoneName(quiet, state.lang)) : t().noQuiet);
-  setText($("talk-spot"), talk ? t().talk(zoneName(talk, state.lang)) : t().noTalk);
+  setSuggestion($("quiet-spot"), t().quietest, quietestSpot(zones), t().noQuiet);
+  setSuggestion($("talk-spot"), t().talk, roomToTalk(zones), t().noTalk);
   $("offline").hidden = !state.body || state.body.live;
 }
 

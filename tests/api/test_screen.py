@@ -3,6 +3,7 @@ honest unknowns, language switch, reconnecting, at TV and phone sizes."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 
@@ -129,6 +130,61 @@ def test_language_switch_and_default_from_config(browser: Browser, api: ApiServe
     page.context.close()
 
 
+def test_default_language_comes_from_config(browser: Browser, api_settings: Settings,
+                                            publisher: Publisher, layout: Layout) -> None:
+    settings = api_settings.model_copy(update={"api": api_settings.api.model_copy(
+        update={"language": "sv"})})
+    server = start_api(settings, layout)
+    try:
+        publish_busy_hub(publisher, layout)
+        page = open_page(browser, server.url + "/")  # no ?lang: the config decides
+        expect(page.locator("html")).to_have_attribute("lang", "sv", timeout=5000)
+        expect(item(page, "quiet")).to_contain_text("4 av 8 skrivbord lediga", timeout=5000)
+        expect(page.get_by_role("button", name="Svenska")).to_have_attribute("aria-pressed",
+                                                                            "true")
+        expect(page.locator("#connection")).to_have_text("Live")
+        page.context.close()
+    finally:
+        server.stop()
+
+
+def test_tv_shows_everything_at_once_in_large_type(browser: Browser, api: ApiServer,
+                                                   publisher: Publisher,
+                                                   layout: Layout) -> None:
+    """Read from a few metres: no scrolling, a big plan, and nothing small on it."""
+    publish_busy_hub(publisher, layout)
+    page = open_page(browser, api.url + "/", TV)
+    expect(item(page, "lounge")).to_contain_text("last seen 14 min ago", timeout=5000)
+    assert page.evaluate("document.documentElement.scrollHeight") <= TV["height"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= TV["width"]
+    plan = page.locator("#plan").bounding_box()
+    assert plan and plan["height"] >= 0.6 * TV["height"], f"a small plan: {plan}"
+    sizes = page.evaluate("""() => [...document.querySelectorAll(
+        '#plan g.zone tspan, #zones li span:not(.icon), #suggest p')]
+        .filter((el) => el.textContent.trim() && el.getClientRects().length)
+        .map((el) => [el.textContent.trim(), el.getBoundingClientRect().height])""")
+    small = [(text, round(h)) for text, h in sizes if h < 24]
+    assert not small, f"text under 24 px high on a 1920x1080 TV: {small}"
+    boxes = {name: page.locator(sel).bounding_box() for name, sel in [
+        ("suggestions", "#suggest"), ("plan", "#plan"), ("zones", "#zones"), ("qr", "#qr")]}
+    for a, b in itertools.combinations(boxes, 2):
+        p, q = boxes[a], boxes[b]
+        assert p and q
+        apart = (p["x"] + p["width"] <= q["x"] or q["x"] + q["width"] <= p["x"]
+                 or p["y"] + p["height"] <= q["y"] or q["y"] + q["height"] <= p["y"])
+        assert apart, f"{a} and {b} overlap: {p} {q}"
+    for zone in layout.zones:  # every label stays inside its own zone
+        inside = page.evaluate("""(id) => {
+            const g = document.querySelector(`#plan g[data-zone='${id}']`);
+            const box = g.querySelector('polygon').getBoundingClientRect();
+            return [...g.querySelectorAll('tspan')].every((t) => {
+                const r = t.getBoundingClientRect();
+                return !t.textContent || (r.left >= box.left && r.right <= box.right); });
+        }""", zone.id)
+        assert inside, f"a label spills out of {zone.id}"
+    page.context.close()
+
+
 def test_phone_layout_puts_the_list_first(browser: Browser, api: ApiServer,
                                           publisher: Publisher, layout: Layout) -> None:
     publish_busy_hub(publisher, layout)
@@ -151,6 +207,8 @@ def test_screen_says_when_it_reconnects(browser: Browser, api_settings: Settings
     expect(connection).to_have_text("Live", timeout=5000)
     api.stop()
     expect(connection).to_have_text("Connection lost, reconnecting…", timeout=5000)
+    low = [(text, round(r, 2)) for text, r in page.evaluate(CONTRAST_JS) if r < 4.5]
+    assert not low, f"below WCAG AA 4.5:1 while reconnecting: {low}"
     shoot(page, "tv-reconnecting")
     again = start_api(api_settings, layout)
     try:
@@ -186,7 +244,8 @@ CONTRAST_JS = """() => {
     return [255, 255, 255];
   };
   const out = [];
-  const html = "h1, h2, #connection, #suggest p, #zones li span, #qr p, #languages button";
+  const html = "h1, h2, #connection, #suggest p, #suggest strong, #offline, #zones li span, " +
+    "#qr p, #languages button";
   for (const el of document.querySelectorAll(html)) {
     if (!el.textContent.trim() || el.offsetParent === null) continue;
     const fg = parse(getComputedStyle(el).color);
@@ -199,6 +258,11 @@ CONTRAST_JS = """() => {
       const fg = parse(getComputedStyle(t).fill);
       if (t.textContent) out.push(["plan: " + t.textContent, ratio(fg, parse(fill))]);
     }
+  }
+  for (const g of document.querySelectorAll("#plan g.desk")) {
+    const fg = parse(getComputedStyle(g.querySelector("text")).fill);
+    const disc = parse(getComputedStyle(g.querySelector("circle")).fill);
+    out.push(["desk " + g.dataset.status, ratio(fg, disc)]);
   }
   return out;
 }"""
