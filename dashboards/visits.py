@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dashboards.panels import DATASOURCE, SITE, SITE_VAR, TZ, Json, dashboard, panel, target
 from reports.events import EVENT as EVENTS
+from reports.events import EVENT_ROLLUP
 from reports.rollup import VISITS_HOUR
 from reports.store import measurement
 
-VISITS = measurement(VISITS_HOUR)
+VISITS, EVENT_FIGURES = measurement(VISITS_HOUR), measurement(EVENT_ROLLUP)
 
 
 def build() -> Json:
@@ -35,5 +36,10 @@ def build() -> Json:
         panel("table", "Events", [target(
             f'SELECT "name", "end_ms", "zones" FROM "{EVENTS}" WHERE {SITE} '
             'AND $timeFilter AND "deleted" = false', fmt="table")], 12, 17, 12, 8),
+        panel("table", "Visits per event", [target(
+            f'SELECT "name", "visits", "end_ms" FROM {EVENT_FIGURES} WHERE {SITE} '
+            'AND $timeFilter AND "deleted" = false', fmt="table")], 0, 25, 24, 8,
+            description="Entries through every door during each event, from the rollups "
+                        "(an event shows here after the next rollup run)."),
     ], [SITE_VAR], time_from="now-90d", annotations=[events_annotation],
         description="Visits from entrance totals, rolled up per hour (reports.rollup).")

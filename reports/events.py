@@ -13,16 +13,17 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from hubsense.influx import InfluxV1, Point
+from hubsense.influx import InfluxError, InfluxV1, Point
 from hubsense.layout import ID_RE, Layout
 from hubsense.settings import ReportSettings
-from reports import source
+from reports import source, store
 from reports.hours import Calendar, Period
 from reports.passages import entries
 from reports.source import MS_NS
 from reports.spans import bucket_totals, spans_from_changes
 
 EVENT = "hub_event"
+EVENT_ROLLUP = "rollup_event"  # per event: name and visits, for Grafana (no joins in InfluxQL)
 MAX_EVENT_DAYS = 14
 
 
@@ -66,8 +67,13 @@ def save_event(db: InfluxV1, layout: Layout, ev: Event) -> None:
 
 def delete_event(db: InfluxV1, layout: Layout, ev: Event) -> None:
     """Mark an event deleted (a tombstone works on InfluxDB 1.x, 2.x and 3.x alike)."""
-    db.write([Point(EVENT, {"site": layout.site.id, "event": ev.id},
-                    {"deleted": True}, ev.start_ms)])
+    tags = {"site": layout.site.id, "event": ev.id}
+    db.write([Point(EVENT, tags, {"deleted": True}, ev.start_ms)])
+    try:  # and its rolled-up figures, if the rollups have begun
+        store.write(db, [Point(EVENT_ROLLUP, tags, {"deleted": True}, ev.start_ms)])
+    except InfluxError as exc:
+        if "retention policy not found" not in str(exc):
+            raise
 
 
 def list_events(db: InfluxV1, layout: Layout, start_ms: int, end_ms: int) -> list[Event]:
@@ -129,3 +135,18 @@ def event_days(events: list[Event], cfg: ReportSettings, layout: Layout) -> froz
     """All local days touched by these events."""
     cal = Calendar.from_settings(cfg, layout.site.timezone)
     return frozenset().union(*(e.days(cal) for e in events))
+
+
+def roll_up_events(db: InfluxV1, layout: Layout, cfg: ReportSettings, start_ms: int,
+                   end_ms: int) -> int:
+    """Write the figures of events touching [start, end) into the rollups; return how many."""
+    points = []
+    for ev in list_events(db, layout, start_ms - MAX_EVENT_DAYS * 86_400_000, end_ms):
+        if ev.end_ms > start_ms:
+            rep = event_report(db, layout, cfg, ev)
+            points.append(Point(EVENT_ROLLUP, {"site": layout.site.id, "event": ev.id},
+                                {"name": ev.name, "end_ms": ev.end_ms, "visits": rep.visits,
+                                 "zones": json.dumps(list(ev.zones)), "deleted": False},
+                                ev.start_ms))
+    store.write(db, points)
+    return len(points)

@@ -20,6 +20,7 @@ from hubsense.influx import InfluxError, InfluxV1, Point
 from hubsense.layout import Layout, ZoneKind
 from hubsense.settings import ReportSettings
 from reports import source, store
+from reports.events import roll_up_events
 from reports.hours import HOUR_MS, Calendar
 from reports.passages import Sample, entries
 from reports.spans import Totals, Value, bucket_totals, spans_from_changes
@@ -92,6 +93,8 @@ class Rollup:
             if progress:
                 progress(d)
             d += timedelta(days=1)
+        if written:  # an event's figures may lean on the days just rolled up
+            written += roll_up_events(self.db, self.layout, self.cfg, start, b)
         mark = self.watermark()
         if written and (mark is None or b > mark):  # re-rolling old days keeps the mark
             store.write(self.db, [Point(WATERMARK, {"site": self.site}, {"through_ms": b}, 0)])

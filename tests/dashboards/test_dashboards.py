@@ -93,6 +93,19 @@ def test_dashboard_model_shape(name: str) -> None:
     assert len(uids) == len(set(uids))
 
 
+def test_utilization_answers_which_zones_are_overused() -> None:
+    panels = {p["title"]: p for p in committed()["utilization.json"]["panels"]}
+    cfg = ReportSettings()
+    for title in ("Mean people / capacity in opening hours (flags)",
+                  "Mean people / capacity, per week (trend)"):
+        steps = panels[title]["fieldConfig"]["defaults"]["thresholds"]["steps"]
+        assert [s["value"] for s in steps] == [None, cfg.underused_below, cfg.overused_above]
+        assert 'sum("open_capacity_s")' in panels[title]["targets"][0]["query"]
+    heat = panels["Hour of week x zone: mean people"]["transformations"]
+    # The hour-of-week tag is a string: rows sort as numbers only after a conversion.
+    assert [t["id"] for t in heat] == ["groupingToMatrix", "convertFieldType", "sortBy"]
+
+
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory, layout: Layout) -> Iterator[InfluxV1]:
     from hubsense.stack.influxdb import InfluxDB

@@ -166,3 +166,16 @@ def test_the_scheduled_job_catches_up_from_a_config_file(
     assert schedule.main(["-c", str(conf), "--once", "--since", str(TUE)]) == 0
     assert int(capsys.readouterr().out.split()[0]) > 0
     assert schedule.main(["-c", str(tmp_path / "missing.toml"), "--once"]) == 2
+
+
+def test_event_figures_are_rolled_up_for_grafana_and_go_with_the_event(
+        db: InfluxV1, layout: Layout) -> None:
+    ev = Event("demo-night", "Demo night", at(WED, 18), at(WED, 21), ("buzz-north",))
+    save_event(db, layout, ev)
+    Rollup(db, layout, CFG).run(WED, WED)
+    q = ('SELECT "name", "visits" FROM "rollup"."rollup_event" WHERE site = $site '
+         'AND "deleted" = false')
+    [s] = db.query(q, {"site": layout.site.id})
+    assert [(r["name"], r["visits"]) for r in s.rows()] == [("Demo night", 12)]
+    delete_event(db, layout, ev)
+    assert db.query(q, {"site": layout.site.id}) == []
