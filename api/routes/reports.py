@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response
 
+from api import examples
 from api.auth import require_scope
 from api.deps import InfluxDep, LayoutDep, PeriodDep, SettingsDep, excluded_days
 from api.models import Message
@@ -37,7 +38,14 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"model": Message, "description": "token lacks 'reports:read'"},
     503: {"model": Message, "description": "InfluxDB did not answer"},
 }
-WITH_CSV: dict[int | str, dict[str, Any]] = {**ERRORS, 200: {"content": {"text/csv": {}}}}
+
+
+def with_csv(example: Any, csv: str) -> dict[int | str, dict[str, Any]]:
+    """The error responses, and a 200 that is JSON or CSV, each with its example."""
+    return {**ERRORS, 200: {"content": {"application/json": {"example": example},
+                                        "text/csv": {"schema": {"type": "string"},
+                                                     "example": csv}}}}
+
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"], responses=ERRORS)
 
@@ -53,7 +61,8 @@ def csv_response(text: str, name: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
 
 
-@router.get("/utilization", response_model=UtilizationReport, responses=WITH_CSV,
+@router.get("/utilization", response_model=UtilizationReport,
+            responses=with_csv(examples.UTILIZATION, examples.UTILIZATION_CSV),
             summary="Per zone and desk: occupied, free and unknown hours, means, peaks, flags")
 def get_utilization(_who: Reader, request: Request, db: InfluxDep, layout: LayoutDep,
                     settings: SettingsDep, period: PeriodDep, format: Format = None,
@@ -75,7 +84,8 @@ def _visits(db: InfluxDep, layout: LayoutDep, settings: SettingsDep, period: Per
 VisitsDep = Annotated[VisitsReport, Depends(_visits)]
 
 
-@router.get("/visits", response_model=VisitsReport, responses=WITH_CSV,
+@router.get("/visits", response_model=VisitsReport,
+            responses=with_csv(examples.VISITS, examples.VISITS_CSV),
             summary="Visits per day, ISO week or month, the peak hour and the trend")
 def get_visits(_who: Reader, request: Request, r: VisitsDep, format: Format = None) -> Any:
     """Return entries through the doors, with the previous period of the same length."""
@@ -83,7 +93,8 @@ def get_visits(_who: Reader, request: Request, r: VisitsDep, format: Format = No
 
 
 @router.get("/visits.svg", response_class=Response,
-            responses={**ERRORS, 200: {"content": {"image/svg+xml": {}},
+            responses={**ERRORS, 200: {"content": {"image/svg+xml": {
+                "schema": {"type": "string"}, "example": examples.VISITS_SVG}},
                                        "description": "a bar chart for a slide"}},
             summary="Visits as an SVG bar chart")
 def get_visits_chart(_who: Reader, r: VisitsDep) -> Response:
@@ -91,7 +102,8 @@ def get_visits_chart(_who: Reader, r: VisitsDep) -> Response:
     return Response(visits_svg(r), media_type="image/svg+xml")
 
 
-@router.get("/compare", response_model=list[ZoneChange], responses=WITH_CSV,
+@router.get("/compare", response_model=list[ZoneChange],
+            responses=with_csv(examples.COMPARE, examples.COMPARE_CSV),
             summary="Two periods or two layout versions side by side per zone: did a change help?")
 def get_compare(
         _who: Reader, request: Request, db: InfluxDep, layout: LayoutDep,
@@ -125,7 +137,8 @@ def get_compare(
         if wants_csv(request, format) else changes
 
 
-@router.get("/events", response_model=list[EventReport], responses=WITH_CSV,
+@router.get("/events", response_model=list[EventReport],
+            responses=with_csv(examples.EVENT_REPORTS, examples.EVENT_REPORTS_CSV),
             summary="Visits and occupancy during each event of a period")
 def get_event_reports(_who: Reader, request: Request, db: InfluxDep, layout: LayoutDep,
                       settings: SettingsDep, period: PeriodDep,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
+import jsonschema_rs
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -12,13 +14,13 @@ from schemathesis.checks import CheckFunction
 from schemathesis.schemas import BaseSchema
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from api.main import create_app
 from hubsense.influx import InfluxV1
-from hubsense.layout import Layout
-from hubsense.settings import InfluxSettings, Settings, StaffToken
+from hubsense.layout import Layout, load_layout
+from hubsense.settings import ApiSettings, Credentials, InfluxSettings, Settings, StaffToken
 from tests.api.conftest import Publisher, eventually, start_api, zone_state
+from tests.conftest import EXAMPLE_LAYOUT
 from tests.seeded_reports import seed_and_roll_up
-
-pytestmark = pytest.mark.services
 
 TOKEN = "openapi-fuzz-staff-token-0123456789"
 CROSS_CHECKED = ("/api/v1/reports/", "/api/v1/events")
@@ -45,6 +47,7 @@ def api_schema(api_settings: Settings, layout: Layout, publisher: Publisher,
     server.stop()
 
 
+@pytest.mark.services
 def test_api_matches_its_schema(api_schema: BaseSchema) -> None:
     # Driven by hand, not schema.parametrize: its pytest plugin breaks on pytest 9.
     operations = [result.ok() for result in api_schema.get_all_operations()]  # type: ignore[union-attr]
@@ -63,3 +66,53 @@ def test_api_matches_its_schema(api_schema: BaseSchema) -> None:
                                    excluded_checks=skip)
 
         check()
+
+
+def _spec() -> dict[str, Any]:
+    login = Credentials(username="api", password=SecretStr("x" * 24))
+    app = create_app(Settings(api=ApiSettings(mqtt=login)), load_layout(EXAMPLE_LAYOUT))
+    return app.openapi()
+
+
+def _examples(spec: dict[str, Any], media: dict[str, Any]) -> list[Any]:
+    """The examples a reader of the spec sees for one response body."""
+    found = [media["example"]] if "example" in media else []
+    found += [e["value"] for e in media.get("examples", {}).values()]
+    schema = media.get("schema", {})
+    ref = schema.get("$ref")
+    if ref and not found:
+        component = spec["components"]["schemas"][ref.rsplit("/", 1)[1]]
+        found += component.get("examples", [])
+    return found
+
+
+def test_every_response_has_an_example_that_matches_its_schema() -> None:
+    spec = _spec()
+    missing, wrong = [], []
+    for path, operations in spec["paths"].items():
+        for method, op in operations.items():
+            for code, response in op["responses"].items():
+                for media_type, media in response.get("content", {}).items():
+                    where = f"{method.upper()} {path} {code} {media_type}"
+                    examples = _examples(spec, media)
+                    if not examples:
+                        missing.append(where)
+                    if "json" not in media_type or "schema" not in media:
+                        continue
+                    validator = jsonschema_rs.validator_for(
+                        {**media["schema"], "components": spec["components"]})
+                    wrong += [f"{where}: {err.message}" for example in examples
+                              for err in validator.iter_errors(example)]
+    assert not missing, f"responses without an example: {missing}"
+    assert not wrong, f"examples that do not match their schema: {wrong}"
+
+
+def test_every_route_documents_its_responses() -> None:
+    spec = _spec()
+    for path, operations in spec["paths"].items():
+        for method, op in operations.items():
+            codes = set(op["responses"])
+            assert "429" in codes, f"{method} {path}: the rate limit's answer"
+            assert codes & {"200", "201", "204"}, f"{method} {path}: no success response"
+            if op.get("security"):
+                assert {"401", "403"} <= codes, f"{method} {path}: the token answers"
