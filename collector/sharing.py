@@ -26,12 +26,19 @@ does. It acknowledges on receipt: a visits point derived in the flush interval
 before an owner crash can be lost; live state itself is rebuilt from the
 nodes' next messages, which re-publish every input with each heartbeat.
 
-Mosquitto 2.0.11, checked by tests/collector/test_sharing.py: the ACL applies
-to `$share/<group>/<filter>` as to `<filter>`, so the collector's
-`topic read hubsense/v1/+/node/#` covers the shared subscriptions; and, unlike
-what MQTT 5 says, it sends retained messages to a new shared subscription
-(every member gets the retained node statuses; as raw points these are not
-written, so nothing is doubled).
+Mosquitto 2.0.11, as tests/collector/test_sharing.py and test_acl.py check:
+- it grants any subscription and applies the ACL to each message it
+  delivers, `$share/<group>/<filter>` as `<filter>`: the collector's
+  `topic read hubsense/v1/+/node/#` covers its shared subscriptions, and a
+  node's `$share/g/#` receives nothing;
+- unlike what MQTT 5 says, it sends retained messages to a new shared
+  subscription (every member gets the retained node statuses; they are not
+  raw points, so nothing is doubled);
+- it keeps handing a member whose persistent session outlives a disconnect its
+  share of the messages, queued until it returns: a member down is not lost
+  data, but a member retired for good holds its share until its session
+  expires (24 h) and then drops it. Retire a member only with the broker's
+  queue for it drained, or not at all.
 """
 
 from __future__ import annotations

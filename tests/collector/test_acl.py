@@ -1,0 +1,121 @@
+"""The broker as hubsense ships it refuses what a node must not do (real Mosquitto 2.0.11).
+
+Mosquitto grants every SUBSCRIBE and applies the ACL to each message it
+delivers, so a node subscribing to `#` gets "granted" and then nothing: what
+is asserted is that nothing arrives. A refused MQTT 5 publish gets PUBACK
+reason 0x87 (not authorized); MQTT 3.1.1, which the firmware speaks, has no
+reason codes, so there the broker acknowledges and drops it. A wrong password
+gets CONNACK 0x87 (Mosquitto answers "not authorized", not 0x86).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import paho.mqtt.client as mqtt
+import pytest
+from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.reasoncodes import ReasonCode
+
+from hubsense.contract import input_topic
+from hubsense.stack.mosquitto import Mosquitto
+from tests.collector.conftest import SITE, NodeSim, wait_for
+
+pytestmark = pytest.mark.services
+
+NOT_AUTHORIZED = 0x87
+
+
+class Client:
+    """A node-like client that records every reply the broker gives it."""
+
+    def __init__(self, broker: Mosquitto, user: str, password: str,
+                 protocol: int = mqtt.MQTTv5) -> None:
+        self.connack: ReasonCode | None = None
+        self.pubacks: list[ReasonCode] = []
+        self.received: list[str] = []
+        c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"{user}-{uuid.uuid4().hex[:6]}",
+                        protocol=protocol)
+        c.username_pw_set(user, password)
+        c.on_connect = self._on_connect
+        c.on_publish = lambda _c, _u, _m, rc, _p: self.pubacks.append(rc)
+        c.on_message = lambda _c, _u, msg: self.received.append(msg.topic)
+        self.client = c
+        c.connect_async(broker.host, broker.port)
+        c.loop_start()
+
+    def _on_connect(self, _c: Any, _u: Any, _f: Any, rc: ReasonCode, _p: Any) -> None:
+        self.connack = rc
+
+    def close(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+
+@pytest.fixture
+def spy(broker: Mosquitto) -> Iterator[NodeSim]:
+    """A superuser that sees everything published on the broker."""
+    s = NodeSim(broker)
+    s.client.subscribe("#", qos=1)
+    time.sleep(0.2)
+    yield s
+    s.close()
+
+
+def node(broker: Mosquitto, user: str, protocol: int = mqtt.MQTTv5) -> Client:
+    c = Client(broker, user, broker.users.passwords[user], protocol)
+    wait_for(lambda: c.connack is not None, what=f"{user} connected")
+    assert c.connack is not None and not c.connack.is_failure
+    return c
+
+
+def test_a_node_cannot_publish_under_another_nodes_id(broker: Mosquitto, spy: NodeSim) -> None:
+    q1 = node(broker, "desk-q1")
+    q2_311 = node(broker, "desk-q2", mqtt.MQTTv311)
+    try:
+        q1.client.publish(input_topic(SITE, "desk-q2", 1), b"spoofed-5", qos=1)
+        q2_311.client.publish(input_topic(SITE, "desk-q1", 3), b"spoofed-311", qos=1)
+        # Its own id works, and proves the spy would have seen the others.
+        q1.client.publish(input_topic(SITE, "desk-q1", 1), b"own", qos=1)
+        wait_for(lambda: spy.get(input_topic(SITE, "desk-q1", 1)) == b"own", what="own topic")
+        wait_for(lambda: len(q1.pubacks) == 2, what="two PUBACKs")
+        wait_for(lambda: len(q2_311.pubacks) == 1, what="the 3.1.1 PUBACK")  # handled, dropped
+        assert [rc.value for rc in q1.pubacks] == [NOT_AUTHORIZED, 0]
+        assert spy.get(input_topic(SITE, "desk-q2", 1)) is None
+        assert spy.get(input_topic(SITE, "desk-q1", 3)) is None
+    finally:
+        q1.close()
+        q2_311.close()
+
+
+@pytest.mark.parametrize("pattern", ["#", f"hubsense/v1/{SITE}/node/+/in/+", "$share/g/#"])
+def test_a_node_reads_nothing(broker: Mosquitto, spy: NodeSim, pattern: str) -> None:
+    q1 = node(broker, "desk-q1")
+    try:
+        q1.client.subscribe(pattern, qos=1)
+        q1.client.subscribe(f"hubsense/v1/{SITE}/node/desk-q1/#", qos=1)  # not even its own
+        time.sleep(0.3)
+        for n, topic in enumerate([input_topic(SITE, "desk-q2", 1),
+                                   input_topic(SITE, "desk-q1", 1),
+                                   f"hubsense/v1/{SITE}/state/zone/quiet"]):
+            spy.publish(topic, f"m{n}")
+        q1.client.publish(input_topic(SITE, "desk-q1", 2), b"own", qos=1)
+        wait_for(lambda: spy.get(input_topic(SITE, "desk-q1", 2)) == b"own", what="delivered")
+        time.sleep(0.3)  # give the broker every chance to deliver what it should not
+        assert q1.received == []
+    finally:
+        q1.close()
+
+
+@pytest.mark.parametrize("user", ["desk-q1", "collector", "nobody"])
+def test_a_wrong_password_is_refused(broker: Mosquitto, user: str) -> None:
+    c = Client(broker, user, "not-the-password-at-all")
+    try:
+        wait_for(lambda: c.connack is not None, what="CONNACK")
+        assert c.connack is not None and c.connack.value == NOT_AUTHORIZED
+        assert not c.client.is_connected()
+    finally:
+        c.close()
