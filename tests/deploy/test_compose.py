@@ -19,7 +19,8 @@ from reports import store
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
 REQUIRED = ("COLLECTOR_MQTT_PASSWORD", "API_MQTT_PASSWORD", "INFLUXDB_ADMIN_PASSWORD",
-            "INFLUXDB_PASSWORD", "INFLUXDB_GRAFANA_PASSWORD", "GRAFANA_ADMIN_PASSWORD")
+            "INFLUXDB_PASSWORD", "INFLUXDB_GRAFANA_PASSWORD", "GRAFANA_ADMIN_PASSWORD",
+            "FACILITY_API_TOKEN", "HUB_TEAM_API_TOKEN")
 SECRET_NAME = re.compile(r"(PASSWORD|SECRET|TOKEN|_KEY)$")  # a path like *_SECRETS_DIR is no secret
 VAR_REF = re.compile(r"\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?P<op>:?[-?+])?(?P<arg>[^}]*)\}")
 
@@ -131,6 +132,10 @@ def test_service_settings_load_from_file_and_compose_env(
     assert s.collector.mqtt is not None and s.collector.mqtt.username == "collector"
     assert s.api.mqtt is not None and s.api.mqtt.username == "api"
     assert s.api.host == "0.0.0.0"
+    tokens = {t.name: (t.token.get_secret_value(), t.scopes) for t in s.api.tokens}
+    assert tokens == {
+        "facility": ("s3cret-facility_api_token", ["reports:read", "nodes:read"]),
+        "hub-team": ("s3cret-hub_team_api_token", ["reports:read", "events:write"])}
 
 
 def test_influxdb_creates_the_rollup_policy_at_first_start(config: dict[str, Any]) -> None:
