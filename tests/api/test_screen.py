@@ -8,6 +8,7 @@ import re
 import time
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
 from playwright.sync_api import Browser, Page, expect
 
 from hubsense.contract import state_topic
@@ -284,6 +285,22 @@ def test_text_meets_wcag_aa_contrast_and_shows_no_internals(browser: Browser, ap
         if layout.zone(node.id) is None:  # some meeting nodes share their zone's id
             whole_id = rf"(?<![\w-]){re.escape(node.id)}(?![\w-])"
             assert not re.search(whole_id, html), f"node id {node.id} on the screen"
+    page.context.close()
+
+
+@pytest.mark.parametrize(("lang", "size"), [("en", TV), ("sv", PHONE)],
+                         ids=["en-tv", "sv-phone"])
+def test_axe_finds_no_wcag_aa_violations(browser: Browser, api: ApiServer, publisher: Publisher,
+                                         layout: Layout, lang: str,
+                                         size: dict[str, int]) -> None:
+    """axe-core (shipped in the wheel, nothing downloaded) on the live page, all states shown."""
+    publish_busy_hub(publisher, layout)
+    page = open_page(browser, f"{api.url}/?lang={lang}", size)
+    expect(item(page, "lounge")).to_have_attribute("data-status", "unknown", timeout=5000)
+    expect(page.locator("#connection")).not_to_have_attribute("data-state", "connecting")
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": [
+        "wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}})
+    assert results.violations_count == 0, results.generate_report()
     page.context.close()
 
 
