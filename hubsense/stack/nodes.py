@@ -63,9 +63,11 @@ def stage_firmware(dest: Path) -> Path:
         if rel == Path("main.py"):
             shutil.copyfile(src, out)
             continue
-        # `-s`: embed the path a board has (hubsense_node/mqtt.py), not this
-        # machine's; every name a module carries is interned in the heap.
-        argv = [mpy_cross_exe(), "-O3", "-s", rel.as_posix(), "-o", str(out.with_suffix(".mpy"))]
+        # `-s`: name the code by the file a board imports it from
+        # (hubsense_node/mqtt.mpy), which is also its __file__: the two names
+        # are then one interned string in the heap instead of two.
+        mpy = rel.with_suffix(".mpy").as_posix()
+        argv = [mpy_cross_exe(), "-O3", "-s", mpy, "-o", str(dest / mpy)]
         if arch:
             argv.append(f"-march={arch}")  # for @micropython.native code
         run = subprocess.run([*argv, str(src)], capture_output=True, text=True)
@@ -153,16 +155,18 @@ class MicroNode:
         if self.heapsize:
             argv += ["-X", f"heapsize={self.heapsize}"]
         if self.compiled:
-            # Relative, as on a board (/hubsense_node/...): each module's path
-            # (__file__) is interned in the heap the node is measured in.
-            stage_firmware(self.workdir / "firmware")
-            firmware = Path("firmware")
+            # A board's file system: main.py, config.json and the compiled
+            # package side by side, run as a module so that sys.path starts
+            # with "" and each module's __file__ (interned in the heap the
+            # node is measured in) is as short as on a board.
+            stage_firmware(self.workdir)
+            argv += ["-m", "main"]
+            path = ".frozen"
         else:
-            firmware = SENSORS_DIR
-        argv.append(str(firmware / "main.py"))
+            argv.append(str(SENSORS_DIR / "main.py"))
+            path = f"{SENSORS_DIR}:.frozen"
         self.child = Child(f"node {self.node_id}", argv, self.log, cwd=self.workdir,
-                           env={"MICROPYPATH": f"{firmware}:.frozen"},
-                           die_with_parent=True)
+                           env={"MICROPYPATH": path}, die_with_parent=True)
         self.child.start()
         return self
 

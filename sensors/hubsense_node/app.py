@@ -33,7 +33,7 @@ def load_config(path):
 
     try:
         cfg = config.load(path, _has_wifi())
-    except config.ConfigError as exc:
+    except ValueError as exc:
         print("config error:", exc)
         sys.exit(1)
     del config
@@ -44,8 +44,15 @@ def load_config(path):
 
 def start(path="config.json"):
     """Build the node from its config and create one task per concern."""
-    # Order matters for the peak heap: each step's boot-only module is gone
-    # before the next step loads its own.
+    # Order matters for the peak heap: the modules the node keeps load first,
+    # into a heap with no holes yet; then each boot-only module is gone before
+    # the next step loads its own, and later objects fill the holes it leaves.
+    from hubsense_node import FW
+    from hubsense_node.clock import Clock
+    from hubsense_node.mqtt import Client
+    from hubsense_node.node import Node
+    from hubsense_node.ring import Ring
+
     cfg = load_config(path)
 
     import binascii
@@ -71,7 +78,7 @@ def start(path="config.json"):
         channels = {i["n"]: d for i, d in zip(cfg["inputs"], drivers)}
         if net is None:
             # Either link has up(), is_up() and rssi(); firmware has no typing.Protocol.
-            net = channels["link"] = sim.SimLink()  # type: ignore[assignment]
+            net = channels["link"] = sim.SimSignal(1)  # type: ignore[assignment]
         control = sim.ControlFile(cfg["sim"]["file"], channels, cfg["sim"]["poll_ms"])
         control.poll()
     # A new id each boot lets consumers tell a reboot from lost messages.
@@ -82,12 +89,6 @@ def start(path="config.json"):
     del inputs, drivers
     forget("inputs")
     gc.collect()
-
-    from hubsense_node import FW
-    from hubsense_node.clock import Clock
-    from hubsense_node.mqtt import Client
-    from hubsense_node.node import Node
-    from hubsense_node.ring import Ring
 
     clock = Clock()
     queue = Ring(cfg["queue"])

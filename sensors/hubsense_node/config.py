@@ -9,18 +9,19 @@ import json
 _REQUIRED = "<required>"
 _ID = "id"  # a type: [a-z0-9][a-z0-9_-]{0,47}, as the layout's ids
 
-# key: (type, default, min, max); a dict type is a nested section
-_BROKER = {"host": (str, _REQUIRED, 1, 253), "port": (int, 1883, 1, 65535),
-           "password": (str, _REQUIRED, 1, 128), "keepalive_s": (int, 30, 5, 600),
-           "backoff_ms": (list, [500, 30000], 2, 2)}
-_WIFI = {"ssid": (str, _REQUIRED, 1, 32), "password": (str, _REQUIRED, 0, 64)}
-_SIM = {"file": (str, _REQUIRED, 1, 255), "poll_ms": (int, 100, 10, 10000)}
+# key: (type, default, min, max); a dict type is a nested section. (Sections
+# inline: each module global counts, and past 17 the module's table doubles.)
 _TOP = {
     "node": (_ID, _REQUIRED, 1, 48), "site": (_ID, _REQUIRED, 1, 48),
-    "kind": (str, _REQUIRED, 1, 16), "broker": (_BROKER, _REQUIRED, 0, 0),
-    "wifi": (_WIFI, None, 0, 0), "ntp": (str, "pool.ntp.org", 1, 253),
+    "kind": (str, _REQUIRED, 1, 16),
+    "broker": ({"host": (str, _REQUIRED, 1, 253), "port": (int, 1883, 1, 65535),
+                "password": (str, _REQUIRED, 1, 128), "keepalive_s": (int, 30, 5, 600),
+                "backoff_ms": (list, [500, 30000], 2, 2)}, _REQUIRED, 0, 0),
+    "wifi": ({"ssid": (str, _REQUIRED, 1, 32), "password": (str, _REQUIRED, 0, 64)}, None, 0, 0),
+    "ntp": (str, "pool.ntp.org", 1, 253),
     "heartbeat_s": (int, 60, 5, 3600), "sample_ms": (int, 100, 10, 10000),
-    "queue": (int, 32, 1, 1000), "inputs": (list, _REQUIRED, 1, 4), "sim": (_SIM, None, 0, 0),
+    "queue": (int, 32, 1, 1000), "inputs": (list, _REQUIRED, 1, 4),
+    "sim": ({"file": (str, _REQUIRED, 1, 255), "poll_ms": (int, 100, 10, 10000)}, None, 0, 0),
 }
 
 # sensor: the measure it reports, and its own keys
@@ -36,15 +37,16 @@ _SENSOR_KEYS = {  # type: dict
 KINDS = {"desk": ("presence",), "buzz": ("count", "sound"), "meeting": ("count", "presence"),
          "entrance": ("passage",)}
 
-_ID_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789_-"
+# Bytes, not str: iterating a str interns each character in the heap for good.
+_ID_CHARS = b"abcdefghijklmnopqrstuvwxyz0123456789_-"
 
 
-class ConfigError(ValueError):
-    """A config key is missing, misspelt or of the wrong type; the message names it."""
+# A bad config raises ValueError, its message naming the key: a class of its
+# own would cost heap while the node boots, and ValueError is all a caller needs.
 
 
 def _fail(key, problem):
-    raise ConfigError("key '%s' %s" % (key, problem))
+    raise ValueError("key '%s' %s" % (key, problem))
 
 
 def _value(v, spec, key):
@@ -62,7 +64,7 @@ def _value(v, spec, key):
     if not lo <= size <= hi:
         _fail(key, ("must be %s ... %s" if kind in (int, float) else "must have %s ... %s items"
                     if kind is list else "must be %s ... %s characters long") % (lo, hi))
-    if kind is _ID and (v[0] in "_-" or any(c not in _ID_CHARS for c in v)):
+    if kind is _ID and (v[0] in "_-" or any(c not in _ID_CHARS for c in v.encode())):
         _fail(key, "must match [a-z0-9][a-z0-9_-]{0,47}")
     return v
 
@@ -70,13 +72,13 @@ def _value(v, spec, key):
 def _section(raw, schema, prefix=""):
     for key in raw:
         if key not in schema:
-            raise ConfigError("unknown key '%s%s'" % (prefix, key))
+            raise ValueError("unknown key '%s%s'" % (prefix, key))
     out = {}
     for key, spec in schema.items():
         if key in raw:
             out[key] = _value(raw[key], spec, prefix + key)
         elif spec[1] is _REQUIRED:
-            raise ConfigError("missing key '%s%s'" % (prefix, key))
+            raise ValueError("missing key '%s%s'" % (prefix, key))
         else:
             out[key] = spec[1]
     return out
@@ -104,13 +106,13 @@ def _input(raw, i, kind):
 
 
 def validate(raw, need_wifi=False):
-    """Return the config with defaults filled in, or raise ConfigError naming the key."""
+    """Return the config with defaults filled in, or raise ValueError naming the key."""
     if not isinstance(raw, dict):
-        raise ConfigError("config must be a JSON object")
+        raise ValueError("config must be a JSON object")
     cfg = _section(raw, _TOP)
     _one_of(cfg["kind"], KINDS, "kind")
     if need_wifi and cfg["wifi"] is None:
-        raise ConfigError("missing key 'wifi'")
+        raise ValueError("missing key 'wifi'")
     lo, hi = cfg["broker"]["backoff_ms"]
     if not 0 < lo <= hi:
         _fail("broker.backoff_ms", "must be [min, max] with 0 < min <= max")
@@ -128,7 +130,7 @@ def load(path="config.json", need_wifi=False):
         with open(path) as f:
             raw = json.load(f)
     except OSError:
-        raise ConfigError("cannot read %s" % path) from None
+        raise ValueError("cannot read %s" % path) from None
     except ValueError as exc:
-        raise ConfigError("%s is not valid JSON: %s" % (path, exc)) from None
+        raise ValueError("%s is not valid JSON: %s" % (path, exc)) from None
     return validate(raw, need_wifi)

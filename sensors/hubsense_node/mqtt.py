@@ -1,9 +1,11 @@
 """A small MQTT 3.1.1 client that never blocks: QoS 1 out, last will, keepalive, reconnect.
 
-Every transport failure ends the session and funnels into one reconnect path
-with exponential backoff and jitter. Outgoing messages wait in a `Ring`; the
-head leaves the ring only after its PUBACK, so messages arrive in order and
-an unacknowledged one is sent again (with DUP) after a reconnect.
+Every transport failure (OSError), refusal or protocol break (ValueError: an
+exception class of its own would cost heap) ends the session and funnels into
+one reconnect path with exponential backoff and jitter. Outgoing messages wait
+in a `Ring`; the head leaves the ring only after its PUBACK, so messages
+arrive in order and an unacknowledged one is sent again (with DUP) after a
+reconnect.
 
 The socket is polled (non-blocking, every few ms while waiting) instead of
 wrapped in asyncio streams, events and timeouts: a node only ever receives
@@ -29,10 +31,7 @@ _PINGREQ = b"\xc0\x00"
 _CONNACKED = const(0)  # `_acked` value for CONNACK; packet ids start at 1
 _POLL_MS = const(1)  # how often a session waiting for the broker looks again
 _IDLE_MS = const(50)  # how often an idle session looks for work
-
-
-class MQTTError(Exception):
-    """The broker refused us or broke the protocol."""
+_TIMEOUT_MS = const(5000)  # the longest a connect, send or ack may take
 
 
 def _str(s):
@@ -69,7 +68,7 @@ class Client:
     """Keeps one broker session alive and drains `queue` into it, in order."""
 
     def __init__(self, host, port, client_id, password, status_topic, queue,
-                 keepalive_s=30, backoff_ms=(500, 30000), timeout_ms=5000, link=None):
+                 keepalive_s=30, backoff_ms=(500, 30000), link=None):
         self._addr = (host, port)
         self._connect = connect_packet(client_id, client_id, password, status_topic,
                                        b"offline", keepalive_s)
@@ -78,12 +77,13 @@ class Client:
         self._keepalive_ms = keepalive_s * 1000
         self._backoff = backoff_ms
         self._delay = backoff_ms[0]
-        self._timeout = timeout_ms
         self._link = link
         self._sock = None
-        self._rx = bytearray(4)  # every packet a node receives is 2 or 4 bytes long
-        mv = memoryview(self._rx)
-        self._rx_at = (mv, mv[1:], mv[2:], mv[3:])  # made once: reading allocates nothing
+        # Every packet a node receives is 2 or 4 bytes long. Views made once:
+        # reading allocates nothing. (17 attributes at most: one more doubles
+        # the instance's table.)
+        mv = memoryview(bytearray(4))
+        self._rx_at = (mv, mv[1:], mv[2:], mv[3:])
         self._have = 0
         self._pid = 0
         self._acked = -1
@@ -168,12 +168,12 @@ class Client:
         if self._link is not None and not self._link.is_up():
             raise OSError("network link down")
         self._receive()
-        if start is not None and ticks_diff(ticks_ms(), start) > self._timeout:
+        if start is not None and ticks_diff(ticks_ms(), start) > _TIMEOUT_MS:
             raise OSError("timeout: " + what)
 
     def _receive(self):
         """Read whatever whole packets the broker has sent."""
-        rx = self._rx
+        rx = self._rx_at[0]
         sock = self._socket()
         while True:
             need = 2 if self._have < 2 else 2 + rx[1]
@@ -185,7 +185,7 @@ class Client:
             self._have += got
             if self._have == 2 and rx[1]:
                 if rx[1] != 2:
-                    raise MQTTError("unexpected packet 0x%02x" % rx[0])
+                    raise ValueError("unexpected packet 0x%02x" % rx[0])
                 continue
             if self._have < need:
                 continue
@@ -196,10 +196,10 @@ class Client:
                 self._acked = rx[2] << 8 | rx[3]
             elif typ == _CONNACK:
                 if rx[3]:
-                    raise MQTTError("connection refused, return code %d" % rx[3])
+                    raise ValueError("connection refused, return code %d" % rx[3])
                 self._acked = _CONNACKED
             elif typ != _PINGRESP:
-                raise MQTTError("unexpected packet 0x%02x" % typ)
+                raise ValueError("unexpected packet 0x%02x" % typ)
 
     async def _send(self, data):
         start = ticks_ms()

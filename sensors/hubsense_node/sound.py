@@ -6,14 +6,22 @@ from time import ticks_diff
 
 from micropython import const
 
-_BIN_CDB = const(50)  # histogram resolution: 0.5 dB
+_BIN_CDB = const(50)  # resolution: 0.5 dB
+_DECADE_CDB = const(1000)  # 10 dB: a factor of 10 in energy
 _MAX_CDB = const(14000)  # the contract's ceiling, 140 dB
+# Energy of each 0.5 dB step within a decade, at its centre:
+# round(100 * 10 ** ((50 * j + 25) / 1000)) for j in 0..19. Small ints, so that
+# a decade's sum stays under 2**30 (no long int on an ESP32) for an hour of
+# 32 ms levels.
+_STEP_ENERGY = array("H", (106, 119, 133, 150, 168, 188, 211, 237, 266, 299,
+                           335, 376, 422, 473, 531, 596, 668, 750, 841, 944))
 
 
 class Sound:
     """A sound input, reported once per interval. The driver has `level_cdb()`
-    (centi-dB, or None when no new level is ready); levels go into a fixed
-    histogram, so sampling never allocates."""
+    (centi-dB, or None when no new level is ready). Each level adds its energy
+    to its decade's integer sum: 15 words of RAM, not a 281-bin histogram,
+    and sampling never allocates."""
 
     def __init__(self, n, driver, offset_db=0.0, interval_ms=60000, now=0):
         self.n = n
@@ -23,7 +31,7 @@ class Sound:
         self._offset = int(offset_db * 100)
         self._interval = interval_ms
         self._start = now
-        self._bins = array("I", bytes(4 * (_MAX_CDB // _BIN_CDB + 1)))
+        self._decades = array("I", bytes(4 * (_MAX_CDB // _DECADE_CDB + 1)))
         self._n = 0
         self._max = 0
 
@@ -48,7 +56,7 @@ class Sound:
             c = 0
         elif c > _MAX_CDB:
             c = _MAX_CDB
-        self._bins[c // _BIN_CDB] += 1
+        self._decades[c // _DECADE_CDB] += _STEP_ENERGY[c % _DECADE_CDB // _BIN_CDB]
         self._n += 1
         if c > self._max:
             self._max = c
@@ -58,13 +66,12 @@ class Sound:
         if not self._n:
             return None
         energy = 0.0
-        bins = self._bins
-        for i in range(len(bins)):
-            if bins[i]:
-                # the bin's centre, in bels, as energy
-                energy += bins[i] * math.pow(10, (i * _BIN_CDB + _BIN_CDB // 2) / 1000)
-                bins[i] = 0
-        laeq = 10 * math.log10(energy / self._n)
+        decades = self._decades
+        for q in range(len(decades)):
+            if decades[q]:
+                energy += decades[q] * math.pow(10, q)
+                decades[q] = 0
+        laeq = 10 * math.log10(energy / 100 / self._n)
         lamax = self._max / 100
         self._n = 0
         self._max = 0

@@ -17,11 +17,13 @@ nothing, like reading a real one.
 import asyncio
 
 
-class SimDetector:
-    """Presence or count: `value()` 0/1 like a PIR pin, `count()` like a radar."""
+class SimSignal:
+    """One value the scenario sets: a detector (`value()` 0/1 like a PIR pin,
+    `count()` like a radar) or, made with 1, the network link (`link=0` cuts
+    it, as a Wi-Fi drop-out would). One class for both: each class costs heap."""
 
-    def __init__(self):
-        self._v = 0
+    def __init__(self, v=0):
+        self._v = v
 
     def set(self, v):
         self._v = int(v)
@@ -32,21 +34,11 @@ class SimDetector:
     def count(self):
         return self._v
 
-
-class SimLink:
-    """The network as the scenario says: `link=0` cuts it, as a Wi-Fi drop-out would."""
-
-    def __init__(self):
-        self._up = True
-
-    def set(self, v):
-        self._up = bool(v)
-
     def is_up(self):
-        return self._up
+        return self._v != 0
 
     async def up(self):
-        while not self._up:
+        while not self._v:
             await asyncio.sleep_ms(100)
 
     def rssi(self):
@@ -63,7 +55,7 @@ def make(measure):
         from hubsense_node.drivers.sim_door import SimDoor
 
         return SimDoor()
-    return SimDetector()
+    return SimSignal()
 
 
 class ControlFile:

@@ -71,3 +71,9 @@ def test_sim_door_ignores_the_world_before_boot_and_walks_through_beams():
     for _ in range(20):
         d.feed(sim.beams())
     assert (d.ins, d.outs) == (2, 1)
+
+
+def test_step_energies_are_the_half_db_step_centres():
+    from hubsense_node.sound import _STEP_ENERGY
+
+    assert list(_STEP_ENERGY) == [round(100 * 10 ** ((50 * j + 25) / 1000)) for j in range(20)]

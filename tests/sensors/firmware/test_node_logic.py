@@ -6,7 +6,7 @@ import os
 import micropython
 from hubsense_node import config
 from hubsense_node.clock import Clock
-from hubsense_node.drivers.sim import ControlFile, SimDetector
+from hubsense_node.drivers.sim import ControlFile, SimSignal
 from hubsense_node.inputs import build
 from hubsense_node.node import Node
 from hubsense_node.ring import Ring
@@ -21,7 +21,7 @@ RAW = {
 
 def make():
     cfg = config.validate(json.loads(json.dumps(RAW)))
-    sims = [SimDetector(), SimDetector()]
+    sims = [SimSignal(), SimSignal()]
     q = Ring(16)
     clock = Clock()
     clock.synced = True
@@ -74,7 +74,7 @@ def test_control_file_sets_sensors():
     path = os.getenv("HUBSENSE_TMP") + "/inputs"
     with open(path, "w") as f:
         f.write("1=1\n2=0\n9=1\nbad\n")
-    a, b = SimDetector(), SimDetector()
+    a, b = SimSignal(), SimSignal()
     c = ControlFile(path, {1: a, 2: b})
     assert c.poll() and a.value() == 1 and b.value() == 0
     assert not c.poll()  # unchanged bytes are not parsed again
