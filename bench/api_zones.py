@@ -5,7 +5,7 @@ site's retained state, then runs wrk on /api/v1/health and /api/v1/zones,
 alternating them in rounds. Prints JSON; the figure that matters is
 `ratio_median` (zones req/s over health req/s per round; target >= 0.8).
 
-    .venv/bin/python -m bench.api_zones [--connections 50] [--duration 5] [--rounds 3]
+    .venv/bin/python -m bench.api_zones [--connections 50] [--duration 5] [--rounds 4]
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--connections", type=int, default=50)
     ap.add_argument("--duration", type=int, default=5, help="seconds per endpoint and round")
-    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--rounds", type=int, default=4)
     args = ap.parse_args()
     if not shutil.which("wrk"):
         print("wrk not found: apt-get install -y wrk", file=sys.stderr)
@@ -45,10 +45,13 @@ def main() -> int:
     rounds = []
     with running_api() as stack:
         wrk(f"{stack.base_url}/api/v1/health", args.connections, 2)  # warm-up
-        # Alternate the two so drift on a shared machine hits both alike.
-        for _ in range(args.rounds):
-            health = wrk(f"{stack.base_url}/api/v1/health", args.connections, args.duration)
-            zones = wrk(f"{stack.base_url}/api/v1/zones", args.connections, args.duration)
+        # Alternate the two, and which goes first, so drift on a shared machine hits both alike.
+        for n in range(args.rounds):
+            runs = {}
+            for path in ("health", "zones")[:: 1 if n % 2 == 0 else -1]:
+                runs[path] = wrk(f"{stack.base_url}/api/v1/{path}", args.connections,
+                                 args.duration)
+            health, zones = runs["health"], runs["zones"]
             rounds.append({"health": health, "zones": zones,
                            "ratio": round(zones["rps"] / health["rps"], 3)})
     ratio = statistics.median(float(r["ratio"]) for r in rounds)  # type: ignore[arg-type]
