@@ -142,8 +142,9 @@ def cmd_visits(args: argparse.Namespace, ctx: Context) -> None:
                _excluded(ctx, period, args.exclude_events))
     warn_if_not_rolled_up(ctx, period, r.rollups_through)
     trend = "n/a" if r.trend is None else f"{r.trend:+.1%}"
+    so_far = " (the period is not over: both counted to the same point)" if r.partial else ""
     emit(args.format, r, export.visits_csv(r), sys.stdout,
-         f"\ntotal {r.total}, previous period {r.previous_total}, trend {trend}\n")
+         f"\ntotal {r.total}, previous period {r.previous_total}, trend {trend}{so_far}\n")
     if args.chart:
         Path(args.chart).write_text(visits_svg(r), encoding="utf-8")
         print(f"chart written to {args.chart}", file=sys.stderr)

@@ -6,6 +6,7 @@ Means are over known time only, so a dead sensor lowers coverage, not usage.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -13,7 +14,7 @@ from typing import Any
 from hubsense.influx import InfluxV1
 from hubsense.layout import Layout, ZoneKind
 from hubsense.settings import ReportSettings
-from reports.hours import Calendar, Period
+from reports.hours import HOUR_MS, Calendar, Period, to_ms
 from reports.rollup import DESK_DAY, ZONE_HOUR, watermark
 from reports.source import WHERE, window
 from reports.store import measurement
@@ -107,9 +108,16 @@ def _add(acc: dict[str, float], row: dict[str, Any]) -> None:
 
 
 def utilization(db: InfluxV1, layout: Layout, cfg: ReportSettings, period: Period,
-                exclude_days: frozenset[date] = frozenset()) -> UtilizationReport:
-    """Utilization of every zone and desk over `period`, leaving `exclude_days` out."""
+                exclude_days: frozenset[date] = frozenset(),
+                now_ms: int | None = None) -> UtilizationReport:
+    """Utilization of every zone and desk over `period`, leaving `exclude_days` out.
+
+    Hours from the last whole hour before `now` on have not happened yet: they
+    count neither as opening hours nor as unknown.
+    """
     period.check(cfg.max_range_days)
+    now = int(time.time() * 1000) if now_ms is None else now_ms
+    mark = through(db, layout.site.id)
     cal = Calendar.from_settings(cfg, layout.site.timezone)
     site = layout.site.id
     desk_sums: dict[str, dict[str, float]] = {}
@@ -123,8 +131,15 @@ def utilization(db: InfluxV1, layout: Layout, cfg: ReportSettings, period: Perio
               f"WHERE {WHERE} GROUP BY zone, how")
     open_s = 0.0  # from the calendar: a stretch never rolled up is unknown, not absent
     for run in period.runs_without(exclude_days):
-        params = window(site, *run.bounds(cal))
-        open_s += sum(b - a for a, b in cal.open_spans(*run.bounds(cal))) / 1000
+        start, end = run.bounds(cal)
+        # Not past what has happened (nor past the rollups, should a clock lag behind them).
+        end = min(end, max(now - now % HOUR_MS, to_ms(mark) if mark else 0))
+        if start >= end:
+            break
+        open_s += sum(b - a for a, b in cal.open_spans(start, end)) / 1000
+        if mark is None:  # nothing rolled up yet (not even the policy): all unknown
+            continue
+        params = window(site, start, end)
         for s in db.query(desk_q, params):
             _add(desk_sums.setdefault(s.tags["desk"], {}), s.rows()[0])
         for s in db.query(zone_q, params):
@@ -143,7 +158,7 @@ def utilization(db: InfluxV1, layout: Layout, cfg: ReportSettings, period: Perio
              for d in layout.desks]
     profile, busiest = hour_profile(how)
     return UtilizationReport(site, period, sorted(exclude_days & _days(period)), zones, desks,
-                             profile, busiest, through(db, site))
+                             profile, busiest, mark)
 
 
 def through(db: InfluxV1, site: str) -> datetime | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -33,6 +34,9 @@ class VisitsReport:
     baseline_per_day: float | None  # mean visits on days not excluded (event days)
     excluded_days: list[date]
     rollups_through: datetime | None = None  # see UtilizationReport
+    # The period is not over yet: the previous one is counted over as long a stretch,
+    # so that the trend compares like with like.
+    partial: bool = False
 
 
 def bucket_start(d: date, by: By) -> date:
@@ -79,12 +83,19 @@ def summarize(hours: dict[int, int], previous: dict[int, int], cal: Calendar, pe
 
 
 def visits(db: InfluxV1, layout: Layout, cfg: ReportSettings, period: Period, by: By = "day",
-           exclude_days: frozenset[date] = frozenset()) -> VisitsReport:
+           exclude_days: frozenset[date] = frozenset(), now_ms: int | None = None
+           ) -> VisitsReport:
     """Visits over `period` grouped `by`, with the previous period for the trend."""
     period.check(cfg.max_range_days)
     cal = Calendar.from_settings(cfg, layout.site.timezone)
     site = layout.site.id
-    now = hourly_visits(db, site, *period.bounds(cal))
-    before = hourly_visits(db, site, *period.previous().bounds(cal))
-    r = summarize(now, before, cal, period, by, exclude_days, site)
-    return replace(r, rollups_through=through(db, site))
+    mark = through(db, site)
+    if mark is None:  # nothing rolled up yet (not even the policy)
+        return summarize({}, {}, cal, period, by, exclude_days, site)
+    start, end = period.bounds(cal)
+    now = min(end, int(time.time() * 1000) if now_ms is None else now_ms)
+    prev_start = period.previous().bounds(cal)[0]
+    hours = hourly_visits(db, site, start, end)
+    before = hourly_visits(db, site, prev_start, prev_start + max(0, now - start))
+    r = summarize(hours, before, cal, period, by, exclude_days, site)
+    return replace(r, rollups_through=mark, partial=now < end)

@@ -139,3 +139,16 @@ def test_a_bad_date_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None
         main(["report", "visits", "--from", "2026-02-30", "--to", "2026-03-01"])
     assert exc.value.code == 2
     assert "'2026-02-30' is not a date like 2026-10-31" in capsys.readouterr().err
+
+
+def test_a_report_before_any_rollup_says_so(config: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = hs(capsys, "report", "utilization", "-c", str(config), "--from", str(TUE),
+                        "--to", str(TUE))
+    assert code == 0, err
+    assert "no rollups yet, so every hour counts as unknown: run `hubsense rollup" in err
+    assert "flags: buzz-north insufficient_data" in out
+    assert hs(capsys, "rollup", "-c", str(config), "--from", str(MON), "--to", str(MON))[0] == 0
+    code, out, err = hs(capsys, "report", "visits", "-c", str(config), "--from", str(TUE),
+                        "--to", str(TUE))
+    assert "rollups reach 2026-11-17 00:00; later hours count as unknown" in err

@@ -27,6 +27,7 @@ from reports.utilization import utilization
 from reports.visits import visits
 from tests.conftest import EXAMPLE_LAYOUT
 from tests.reports.seed import Seeder
+from tests.seeded_reports import seed
 
 pytestmark = pytest.mark.services
 STHLM = ZoneInfo("Europe/Stockholm")
@@ -179,3 +180,35 @@ def test_event_figures_are_rolled_up_for_grafana_and_go_with_the_event(
     assert [(r["name"], r["visits"]) for r in s.rows()] == [("Demo night", 12)]
     delete_event(db, layout, ev)
     assert db.query(q, {"site": layout.site.id}) == []
+
+
+def test_a_day_in_progress_counts_only_what_has_happened(
+        influx_settings: InfluxSettings, layout: Layout) -> None:
+    with InfluxV1(influx_settings.model_copy(update={"database": "inprogress"})) as fresh:
+        seed(layout).write(fresh)  # q-01 occupied Tuesday 09:00-11:30
+        Rollup(fresh, layout, CFG).run(MON, TUE, until_ms=at(TUE, 13, 30))
+        r = utilization(fresh, layout, CFG, Period(TUE, TUE), now_ms=at(TUE, 13, 30))
+    q1 = next(u for u in r.desks if u.id == "q-01")
+    assert (q1.open_h, q1.occupied_h, q1.free_h, q1.unknown_h) == (5, 2.5, 2.5, 0)  # 08-13
+
+
+def test_the_trend_of_a_period_in_progress_compares_like_with_like(
+        db: InfluxV1, layout: Layout) -> None:
+    thu, fri = date(2026, 11, 19), date(2026, 11, 20)
+    # Wednesday..Thursday seen on Thursday at midnight: the trend compares Wednesday with
+    # Monday (no visits), not with all of Monday..Tuesday (80).
+    early = visits(db, layout, CFG, Period(WED, thu), now_ms=at(thu, 0))
+    assert (early.partial, early.total, early.previous_total) == (True, 12, 0)
+    done = visits(db, layout, CFG, Period(WED, thu), now_ms=at(fri, 0))
+    assert (done.partial, done.previous_total) == (False, 80)
+
+
+def test_before_any_rollup_everything_is_unknown_not_an_error(
+        influx_settings: InfluxSettings, layout: Layout) -> None:
+    with InfluxV1(influx_settings) as fresh:
+        Seeder(layout).write(fresh)  # the database, no rollups
+        r = utilization(fresh, layout, CFG, Period(TUE, TUE))
+        assert r.rollups_through is None
+        assert all(u.unknown_share == 1 and u.occupied_h == 0 for u in r.zones + r.desks)
+        v = visits(fresh, layout, CFG, Period(TUE, TUE))
+        assert (v.total, v.rollups_through) == (0, None)
