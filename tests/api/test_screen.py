@@ -220,6 +220,29 @@ def test_screen_says_when_it_reconnects(browser: Browser, api_settings: Settings
         again.stop()
 
 
+def test_a_long_lost_connection_turns_every_zone_unknown(browser: Browser, api: ApiServer,
+                                                        publisher: Publisher,
+                                                        layout: Layout) -> None:
+    """The page stops trusting what it shows after 15 s without the server, never 'free'."""
+    publish_busy_hub(publisher, layout)
+    page = browser.new_context(viewport=TV).new_page()  # type: ignore[arg-type]
+    page.clock.install()  # the page's own timers and Date; moved below without sleeping
+    page.goto(api.url + "/")
+    quiet = item(page, "quiet")
+    expect(quiet).to_have_attribute("data-status", "free", timeout=5000)
+    api.stop()
+    expect(page.locator("#connection")).to_have_text("Connection lost, reconnecting…",
+                                                     timeout=5000)
+    page.clock.fast_forward("00:10")
+    expect(quiet).to_have_attribute("data-status", "free")  # a short drop changes nothing
+    page.clock.fast_forward("00:10")
+    expect(quiet).to_have_attribute("data-status", "unknown", timeout=2000)
+    expect(item(page, "buzz-south")).to_have_attribute("data-status", "unknown")
+    expect(page.locator("#plan g[data-desk='q-02']")).to_have_attribute("data-status", "unknown")
+    expect(page.locator("#quiet-spot")).to_have_text("No free quiet spot known right now")
+    page.context.close()
+
+
 def test_qr_code_is_served_as_svg(browser: Browser, api: ApiServer) -> None:
     page = open_page(browser, api.url + "/")
     img = page.locator("#qr-image")
