@@ -105,6 +105,14 @@ def smallest_heap(work: Path, broker: Mosquitto, hb: Heartbeats, kind: str,
     return hi
 
 
+def heap_total(heap_kb: int) -> int:
+    """The bytes the GC can hand out with -X heapsize (less than heapsize: its tables)."""
+    out = subprocess.run([micropython_exe(), "-X", f"heapsize={heap_kb}K", "-c",
+                          "import gc; print(gc.mem_alloc() + gc.mem_free())"],
+                         capture_output=True, text=True, timeout=30, check=True)
+    return int(out.stdout)
+
+
 PUBLISH_BENCH = """
 import asyncio, sys, time
 from hubsense_node.mqtt import Client
@@ -165,7 +173,7 @@ def main() -> int:
                 _, frees, _ = run_node(work, broker, hb, kind, ROOMY_KB, args.seconds)
                 ok = run_node(work, broker, hb, kind, args.budget, args.seconds)[0]
                 smallest = smallest_heap(work, broker, hb, kind, min(args.seconds, 7.0))
-                roomy = ROOMY_KB * 1024
+                roomy = heap_total(ROOMY_KB)
                 after_boot = f"{(roomy - frees[0]) / 1024:.1f} KB" if frees else "-"
                 peak = f"{(roomy - min(frees)) / 1024:.1f} KB" if frees else "-"
                 least = f"{smallest} KB" if smallest else "> 96 KB"
