@@ -142,7 +142,12 @@ def cmd_visits(args: argparse.Namespace, ctx: Context) -> None:
                _excluded(ctx, period, args.exclude_events))
     warn_if_not_rolled_up(ctx, period, r.rollups_through)
     trend = "n/a" if r.trend is None else f"{r.trend:+.1%}"
-    so_far = " (the period is not over: both counted to the same point)" if r.partial else ""
+    so_far = ""
+    if r.partial and r.rollups_through is not None:
+        cal = Calendar.from_settings(ctx.settings.report, ctx.layout.site.timezone)
+        so_far = (f" (the period is not over: counted to "
+                  f"{cal.local(to_ms(r.rollups_through)):%Y-%m-%d %H:%M}, the previous period "
+                  "over as long)")
     emit(args.format, r, export.visits_csv(r), sys.stdout,
          f"\ntotal {r.total}, previous period {r.previous_total}, trend {trend}{so_far}\n")
     if args.chart:
