@@ -16,7 +16,7 @@ pytestmark = pytest.mark.services
 # The heap each kind of compiled node is held to: the smallest that
 # bench/firmware_memory.py finds, plus 1 KB. The goal, 32 KB, is not met
 # on this 64-bit port (sensors/README.md, "Memory", says why).
-HEAP_KB = {"desk": 35, "buzz": 36, "meeting": 35, "entrance": 35}
+HEAP_KB = {"desk": 35, "buzz": 35, "meeting": 35, "entrance": 35}
 
 
 def _body(m: Message) -> dict[str, object]:
