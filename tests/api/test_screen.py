@@ -149,13 +149,7 @@ def test_default_language_comes_from_config(browser: Browser, api_settings: Sett
         server.stop()
 
 
-def test_tv_shows_everything_at_once_in_large_type(browser: Browser, api: ApiServer,
-                                                   publisher: Publisher,
-                                                   layout: Layout) -> None:
-    """Read from a few metres: no scrolling, a big plan, and nothing small on it."""
-    publish_busy_hub(publisher, layout)
-    page = open_page(browser, api.url + "/", TV)
-    expect(item(page, "lounge")).to_contain_text("last seen 14 min ago", timeout=5000)
+def assert_fits_one_screen(page: Page, layout: Layout) -> None:
     assert page.evaluate("document.documentElement.scrollHeight") <= TV["height"]
     assert page.evaluate("document.documentElement.scrollWidth") <= TV["width"]
     plan = page.locator("#plan").bounding_box()
@@ -183,6 +177,19 @@ def test_tv_shows_everything_at_once_in_large_type(browser: Browser, api: ApiSer
                 return !t.textContent || (r.left >= box.left && r.right <= box.right); });
         }""", zone.id)
         assert inside, f"a label spills out of {zone.id}"
+
+
+def test_tv_shows_everything_at_once_in_large_type(browser: Browser, api: ApiServer,
+                                                   publisher: Publisher,
+                                                   layout: Layout) -> None:
+    """Read from a few metres: no scrolling, a big plan, and nothing small on it."""
+    publish_busy_hub(publisher, layout)
+    page = open_page(browser, api.url + "/", TV)
+    expect(item(page, "lounge")).to_contain_text("last seen 14 min ago", timeout=5000)
+    assert_fits_one_screen(page, layout)
+    publisher.collector("offline")  # every list item gets a second line: still fits
+    expect(item(page, "quiet")).to_contain_text("last seen", timeout=2000)
+    assert_fits_one_screen(page, layout)
     page.context.close()
 
 
