@@ -52,13 +52,15 @@ def publish_backlog(mq: Mosquitto, n: int) -> None:
     pub.connect(mq.host, mq.port)
     pub.loop_start()
     t0 = int(time.time() * 1000) - n  # one ms apart per node: distinct points
-    infos = []
-    for i in range(n):
-        node = NODES[i % len(NODES)]
-        body = json.dumps({"seq": i, "ts": t0 + i, "synced": True, "count": i % 1000})
-        infos.append(pub.publish(input_topic(SITE, node, 1), body, qos=1))
-    for info in infos:
-        info.wait_for_publish(120)
+    # In chunks: paho has 65,535 message ids, and its publish slows with a long queue.
+    for start in range(0, n, 10_000):
+        infos = []
+        for i in range(start, min(n, start + 10_000)):
+            node = NODES[i % len(NODES)]
+            body = json.dumps({"seq": i, "ts": t0 + i, "synced": True, "count": i % 1000})
+            infos.append(pub.publish(input_topic(SITE, node, 1), body, qos=1))
+        for info in infos:
+            info.wait_for_publish(120)
     pub.disconnect()
     pub.loop_stop()
 

@@ -23,9 +23,10 @@ from collector.ingest import Ingest
 from collector.live import LiveState
 from collector.metrics import Metrics
 from collector.metrics_http import MetricsServer
+from collector.mqttclient import FastClient
 from collector.sharing import StateFeed, subscriptions
 from collector.spool import Spool
-from collector.writer import BatchWriter
+from collector.writer import BatchWriter, Item
 from hubsense.contract import (
     OFFLINE,
     ONLINE,
@@ -82,13 +83,12 @@ class Collector:
             self.discovery = Discovery(self.layout, cfg.ha_prefix, cfg.ha_discovery)
         self.metrics_server = (MetricsServer(self.metrics, cfg.metrics_port)
                                if cfg.metrics_port else None)
-        self._gen = 0  # connection generation: an ack never crosses a reconnect
         self._closing = False
         self.connected = threading.Event()
         self.client = self._make_client()
 
-    def _make_client(self) -> mqtt.Client:
-        c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=self.settings.collector.client_id,
+    def _make_client(self) -> FastClient:
+        c = FastClient(CallbackAPIVersion.VERSION2, client_id=self.settings.collector.client_id,
                         protocol=mqtt.MQTTv5, manual_ack=True)
         c.username_pw_set(self._creds.username, self._creds.password.get_secret_value())
         if self.live:  # the status topic says whether live state is kept
@@ -159,7 +159,6 @@ class Collector:
         if rc.is_failure:
             log.error("MQTT connection refused: %s", rc)
             return
-        self._gen += 1
         opts = SubscribeOptions(qos=1)
         group = self.settings.collector.share_group
         client.subscribe([(t, opts) for t in subscriptions(self.site, group)])
@@ -182,11 +181,13 @@ class Collector:
             return
         self.writer.idle.clear()  # before counting it: "idle" must never see it half-done
         lines = self.ingest.handle(msg.topic, bytes(msg.payload))
-        self.writer.put(lines, msg.mid, msg.qos, self._gen)
+        # The connection it came on: an ack never crosses a reconnect.
+        self.writer.put(lines, msg.mid, msg.qos, self.client.connection)
 
-    def _ack(self, mid: int, qos: int, gen: int) -> None:
-        if gen == self._gen:
-            self.client.ack(mid, qos)
+    def _ack(self, items: list[Item]) -> None:
+        # A message from an earlier connection is redelivered by the broker anyway.
+        conn = self.client.connection
+        self.client.ack_many((item.mid for item in items if item.gen == conn), conn)
 
     def _dead_letter(self, topic: str, payload: bytes, rej: RejectedMessage) -> None:
         self.dead_letters.add(topic, payload, rej)

@@ -31,7 +31,7 @@ IDLE_FLUSH_S = 0.003
 RETRY_MIN_S = 0.2
 RETRY_MAX_S = 5.0
 
-Ack = Callable[[int, int, int], None]  # (mid, qos, connection generation)
+Ack = Callable[[list["Item"]], None]  # acknowledge these QoS 1 messages, in order
 
 
 @dataclass(slots=True)
@@ -128,9 +128,8 @@ class BatchWriter:
                         return  # not acknowledged: the broker will deliver them again
                     if self._replay() and self._try_send(body, len(lines)):
                         break
-        for item in batch:
-            if item.qos:
-                self._ack(item.mid, item.qos, item.gen)
+        # One call per batch: the client sends all its PUBACKs in one write.
+        self._ack([item for item in batch if item.qos])
 
     def _spool(self, body: bytes) -> bool:
         if self.spool.append(body):
