@@ -71,7 +71,8 @@ def create_app(settings: Settings, layout: Layout) -> FastAPI:
     app.add_exception_handler(ReportRangeError, _bad_request)
     app.add_exception_handler(InfluxError, _influx_down)
     if settings.api.rate_limit_per_min:
-        app.add_middleware(RateLimit, per_minute=settings.api.rate_limit_per_min)
+        app.add_middleware(RateLimit, per_minute=settings.api.rate_limit_per_min,
+                           exempt=("/api/v1/health",))  # liveness probes are never refused
     if settings.api.cors_origins:  # added last, so outermost: a 429 carries CORS headers too
         app.add_middleware(CORSMiddleware, allow_origins=settings.api.cors_origins,
                            allow_methods=["GET"], allow_headers=["Authorization"],
@@ -128,8 +129,12 @@ class Server(uvicorn.Server):
 
 def server(app: FastAPI, host: str, port: int, log_level: str = "info") -> Server:
     """Build the uvicorn server for `app` (used by `run` and the tests)."""
+    # Behind a reverse proxy every visitor would share the proxy's address and
+    # rate limit; trust X-Forwarded-For only from the configured proxies.
+    proxies = app.state.settings.api.trusted_proxies
     return Server(uvicorn.Config(app, host=host, port=port, log_level=log_level, ws="none",
-                                 timeout_graceful_shutdown=3))
+                                 timeout_graceful_shutdown=3, proxy_headers=bool(proxies),
+                                 forwarded_allow_ips=proxies or None))
 
 
 def run(settings: Settings) -> None:

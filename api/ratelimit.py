@@ -22,18 +22,21 @@ class RateLimit:
     """Refuse with 429 once a client has used its per-minute allowance on `prefix`."""
 
     def __init__(self, app: ASGIApp, per_minute: int, prefix: str = "/api/v1/",
+                 exempt: tuple[str, ...] = (),
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.app = app
         self.capacity = float(per_minute)
         self.rate = per_minute / 60.0  # tokens per second
         self.prefix = prefix
+        self.exempt = exempt
         self.clock = clock
         self.buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()
         self.refused = 0
         self.evicted = 0
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith(self.prefix):
+        if (scope["type"] != "http" or not scope["path"].startswith(self.prefix)
+                or scope["path"] in self.exempt):
             await self.app(scope, receive, send)
             return
         client = scope.get("client")

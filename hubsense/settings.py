@@ -105,6 +105,9 @@ class ApiSettings(_Section):
     cors_origins: list[str] = []
     rate_limit_per_min: int = Field(default=600, ge=0, le=1_000_000,
                                     description="requests per client on public routes; 0: off")
+    trusted_proxies: list[str] = Field(
+        default=[], description="addresses (or CIDR networks) of reverse proxies whose "
+                                "X-Forwarded-For names the client; none: the peer address")
     tokens: list[StaffToken] = []
 
 

@@ -113,8 +113,27 @@ def test_rate_limit_refuses_with_429_per_client(api_settings: Settings, layout: 
         assert int(r.headers["retry-after"]) >= 1 and "too many" in r.json()["detail"]
         assert httpx.get(f"{server.url}/api/v1/desks").status_code == 429, "per client, not route"
         assert httpx.get(f"{server.url}/").status_code == 200, "the page itself is not limited"
+        assert httpx.get(f"{server.url}/api/v1/health").status_code == 200, "nor the probe"
+        spoofed = httpx.get(f"{server.url}/api/v1/zones", headers={"X-Forwarded-For": "10.0.0.9"})
+        assert spoofed.status_code == 429, "X-Forwarded-For from an untrusted peer is ignored"
         assert [other.get(f"{server.url}/api/v1/zones").status_code for _ in range(5)] == \
             [200] * 5, "another client has its own allowance"
     finally:
         other.close()
+        server.stop()
+
+
+def test_behind_a_trusted_proxy_each_forwarded_client_has_its_allowance(
+        api_settings: Settings, layout: Layout) -> None:
+    settings = api_settings.model_copy(update={"api": api_settings.api.model_copy(
+        update={"rate_limit_per_min": 3, "trusted_proxies": ["127.0.0.1"]})})
+    server = start_api(settings, layout)
+    try:
+        def codes(client: str) -> list[int]:
+            return [httpx.get(f"{server.url}/api/v1/zones",
+                              headers={"X-Forwarded-For": client}).status_code for _ in range(4)]
+
+        assert codes("10.0.0.1") == [200] * 3 + [429]
+        assert codes("10.0.0.2") == [200] * 3 + [429], "one visitor does not use up another's"
+    finally:
         server.stop()
