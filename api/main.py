@@ -26,6 +26,7 @@ from hubsense.influx import InfluxError, InfluxV1
 from hubsense.layout import ID_PATTERN, Layout, load_layout
 from hubsense.settings import Settings
 from reports.hours import ReportRangeError
+from reports.versions import load_versions
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +65,8 @@ def create_app(settings: Settings, layout: Layout) -> FastAPI:
     )
     app.state.settings = settings
     app.state.layout = layout
+    # Read once, at start: a bad earlier layout fails here, naming its file, not as a 500.
+    app.state.versions = load_versions(layout, settings.report)
     app.state.live = live
     app.state.changes = changes
     for module in (zones, desks, site, stream, nodes, reports, events, health, screen):

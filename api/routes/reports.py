@@ -22,7 +22,6 @@ from reports.compare import ZoneChange, compare, sides
 from reports.events import EventReport, event_report, events_during
 from reports.hours import Calendar, Period, ReportRangeError
 from reports.utilization import UtilizationReport, utilization
-from reports.versions import load_versions
 from reports.visits import VisitsReport, visits
 
 Reader = Annotated[str, Depends(require_scope("reports:read"))]
@@ -125,7 +124,7 @@ def get_compare(
     if (before_version is None) != (after_version is None):
         raise ReportRangeError("give both before_version and after_version")
     today = Calendar.from_settings(cfg, layout.site.timezone).local_date(int(time.time() * 1000))
-    s = sides(load_versions(layout, cfg), cfg, today, days,
+    s = sides(request.app.state.versions, cfg, today, days,
               (Period(before_from, before_to), Period(after_from, after_to))
               if before_from and before_to and after_from and after_to else None,
               layout_change,

@@ -12,8 +12,9 @@ import pytest
 import yaml
 from pydantic import SecretStr
 
+from api.main import create_app
 from hubsense.influx import InfluxV1
-from hubsense.layout import Layout
+from hubsense.layout import Layout, LayoutError
 from hubsense.settings import InfluxSettings, Settings, StaffToken
 from reports.rollup import Rollup
 from reports.versions import Versions
@@ -76,3 +77,12 @@ def test_bad_compare_requests_say_why(versioned_api: ApiServer, params: dict[str
     r = compare(versioned_api, **params)
     assert r.status_code == 400, r.text
     assert message in r.json()["detail"]
+
+
+def test_a_bad_earlier_layout_stops_the_api_at_start(api_settings: Settings, layout: Layout,
+                                                     tmp_path: Path) -> None:
+    (tmp_path / "v1.yaml").write_text("site: {id: hbg-works}\nzones: nope\n")
+    settings = api_settings.model_copy(update={
+        "report": CFG.model_copy(update={"earlier_layouts": [tmp_path / "v1.yaml"]})})
+    with pytest.raises(LayoutError, match=r"v1\.yaml"):
+        create_app(settings, layout)
