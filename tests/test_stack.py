@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import tomllib
 from pathlib import Path
 
 import httpx
@@ -74,11 +75,21 @@ def test_up_runs_the_demo_and_ctrl_c_leaves_nothing_behind(tmp_path: Path) -> No
             assert time.monotonic() < deadline, "no simulated node reached the API in 60 s"
             time.sleep(0.2)
         assert _processes_under(work), "the stack's processes should be running"
+        # The staff token it prints works, and the rollup job keeps reports current.
+        token = tomllib.loads((work / "hubsense.toml").read_text())["api"]["tokens"][0]["token"]
+        nodes = httpx.get(f"http://127.0.0.1:{api_port}/api/v1/nodes", timeout=5,
+                          headers={"Authorization": f"Bearer {token}"})
+        assert nodes.status_code == 200 and nodes.json()["count"] > 0, nodes.text
+        rollup_log = work / "logs" / "rollup.log"
+        while "rollups current" not in (rollup_log.read_text() if rollup_log.exists() else ""):
+            assert time.monotonic() < deadline + 30, "the rollup job never caught up"
+            time.sleep(0.2)
     finally:
         up.send_signal(signal.SIGINT)  # what Ctrl-C in the terminal does
         out, _ = up.communicate(timeout=60)
     assert up.returncode == 0, out
     assert "visitor screen   http://127.0.0.1:" in out
+    assert f"staff API token  {token}" in out
     deadline = time.monotonic() + 10
     while _processes_under(work) and time.monotonic() < deadline:
         time.sleep(0.1)

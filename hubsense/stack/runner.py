@@ -8,6 +8,7 @@ Ctrl-C (or SIGTERM) stops everything in reverse order and leaves nothing behind.
 from __future__ import annotations
 
 import json
+import secrets
 import signal
 import sys
 import time
@@ -37,8 +38,9 @@ class StackOptions:
     duration_s: float | None = None
 
 
-def write_service_config(opts: StackOptions, users: BrokerUsers, influx_url: str) -> Path:
-    """Write the TOML both services read; secrets are this run's generated ones."""
+def write_service_config(opts: StackOptions, users: BrokerUsers, influx_url: str,
+                         staff_token: str) -> Path:
+    """Write the TOML every service reads; secrets are this run's generated ones."""
     conf = opts.workdir / "hubsense.toml"
     conf.write_text(
         f"""# Written by `hubsense up` for this run; regenerated on every start.
@@ -66,6 +68,12 @@ port = {opts.api_port}
 [api.mqtt]
 username = "api"
 password = "{users.passwords['api']}"
+
+# The demo's one staff token, with every scope.
+[[api.tokens]]
+name = "demo"
+token = "{staff_token}"
+scopes = ["nodes:read", "reports:read", "events:write"]
 """
     )
     conf.chmod(0o600)
@@ -84,6 +92,7 @@ class Stack:
         self.influx = InfluxDB(w / "influxdb", opts.influx_port, opts.influx_rpc_port)
         self.services: list[Child] = []
         self.fleet: object | None = None
+        self.staff_token = secrets.token_urlsafe(24)
 
     def check_ports(self) -> None:
         o = self.opts
@@ -98,10 +107,13 @@ class Stack:
         self.opts.workdir.mkdir(parents=True, exist_ok=True)
         self.broker.start()
         self.influx.start()
-        conf = write_service_config(self.opts, self.users, self.influx.url)
+        conf = write_service_config(self.opts, self.users, self.influx.url, self.staff_token)
         logs = self.opts.workdir / "logs"
-        for name in ("collector", "api"):
-            child = Child(name, [sys.executable, "-m", "hubsense.cli", name, "-c", str(conf)],
+        for name, module in (("collector", "hubsense.cli"), ("api", "hubsense.cli"),
+                             ("rollup", "reports.schedule")):
+            # The rollup job keeps reports current, as its compose service does.
+            args = ["--every", "60"] if name == "rollup" else [name]
+            child = Child(name, [sys.executable, "-m", module, *args, "-c", str(conf)],
                           logs / f"{name}.log", die_with_parent=True)
             self.services.append(child.start())
         api = f"http://{HOST}:{self.opts.api_port}"
@@ -148,10 +160,14 @@ def run_stack(opts: StackOptions) -> int:
     try:
         stack.start()
         o = opts
+        url = f"http://{HOST}:{o.api_port}"
         print(f"""
 hubsense is running
   visitor screen   http://{HOST}:{o.api_port}/
   zones API        http://{HOST}:{o.api_port}/api/v1/zones
+  staff API token  {stack.staff_token}
+                   e.g. curl -H "Authorization: Bearer $TOKEN" {url}/api/v1/nodes
+  reports          hubsense report visits -c {o.workdir}/hubsense.toml --by day
   MQTT broker      {HOST}:{o.mqtt_port}  (logins: {o.workdir}/hubsense.toml)
   InfluxDB (v1)    http://{HOST}:{o.influx_port}  database "hubsense"
   logs             {o.workdir}/
