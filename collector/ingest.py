@@ -16,14 +16,17 @@ from hubsense.contract import (
     ONLINE,
     HeartbeatPayload,
     NodeTopic,
+    Observation,
     Reject,
     RejectedMessage,
     check_clock,
+    check_observation,
+    input_topic,
     parse_heartbeat,
     parse_node_topic,
     parse_observation,
 )
-from hubsense.layout import Layout, Measure
+from hubsense.layout import Input, Layout, Measure
 from hubsense.state import SiteTracker
 
 log = logging.getLogger(__name__)
@@ -32,6 +35,11 @@ log = logging.getLogger(__name__)
 MAX_PAYLOAD = 2048
 
 RejectHook = Callable[[str, bytes, RejectedMessage], None]
+
+
+def _check_size(payload: bytes) -> None:
+    if len(payload) > MAX_PAYLOAD:
+        raise RejectedMessage(Reject.PAYLOAD, f"{len(payload)} bytes is too large")
 
 
 class Ingest:
@@ -63,6 +71,11 @@ class Ingest:
         self.online: dict[str, bool] = {}
         self.heartbeats: dict[str, tuple[HeartbeatPayload, int]] = {}
         self.visits = VisitCounter()
+        # Every valid input topic, resolved once: what parse_node_topic and the
+        # layout would answer, for one dict lookup. Anything else takes the full path.
+        self._inputs: dict[str, tuple[str, Input, str]] = {
+            input_topic(self.site, node.id, inp.n): (node.id, inp, layout.zone_of(inp))
+            for node in layout.nodes for inp in node.inputs}
 
     def handle(self, topic: str, payload: bytes) -> list[str]:
         """Return the lines to write for one message; never raises."""
@@ -87,27 +100,38 @@ class Ingest:
         if self._on_reject is not None:
             self._on_reject(topic, payload, rej)
 
+    def _observed(self, obs: Observation, now: int) -> list[str]:
+        out = [self.lines.observation(obs)] if self.raw else []
+        if not self.derived:
+            return out
+        if obs.measure is Measure.PASSAGE:
+            p = obs.payload
+            assert p.boot is not None and p.ins is not None and p.outs is not None
+            with self.lock:  # the state thread never touches it, but a test may
+                delta = self.visits.step((obs.node, obs.n), p.boot, obs.ts_ms, p.ins, p.outs)
+            if delta is not None:
+                out.append(self.lines.visits(obs, *delta))
+        with self.lock:
+            self.tracker.observe(obs, now)
+        self._changed()
+        return out
+
+    def _changed(self) -> None:
+        # set() takes a lock, is_set() only reads. Skipping is safe: the state thread
+        # clears the flag before it reads the tracker, so what was done here is seen.
+        if not self.changed.is_set():
+            self.changed.set()
+
     def _handle(self, topic: str, payload: bytes) -> list[str]:
         now = int(self.clock() * 1000)
+        known = self._inputs.get(topic)
+        if known is not None:
+            _check_size(payload)
+            return self._observed(check_observation(*known, payload, now), now)
         t = parse_node_topic(topic, self.site)
-        if len(payload) > MAX_PAYLOAD:
-            raise RejectedMessage(Reject.PAYLOAD, f"{len(payload)} bytes is too large")
+        _check_size(payload)
         if t.leaf is NodeTopic.INPUT:
-            obs = parse_observation(self.layout, t, payload, now)
-            out = [self.lines.observation(obs)] if self.raw else []
-            if not self.derived:
-                return out
-            if obs.measure is Measure.PASSAGE:
-                p = obs.payload
-                assert p.boot is not None and p.ins is not None and p.outs is not None
-                with self.lock:  # the state thread never touches it, but a test may
-                    delta = self.visits.step((obs.node, obs.n), p.boot, obs.ts_ms, p.ins, p.outs)
-                if delta is not None:
-                    out.append(self.lines.visits(obs, *delta))
-            with self.lock:
-                self.tracker.observe(obs, now)
-            self.changed.set()
-            return out
+            return self._observed(parse_observation(self.layout, t, payload, now), now)
         if self.layout.node(t.node) is None:
             raise RejectedMessage(Reject.UNKNOWN_NODE, f"node '{t.node}' is not in the layout")
         if t.leaf is NodeTopic.HEARTBEAT:
@@ -118,7 +142,7 @@ class Ingest:
                 with self.lock:
                     self.tracker.heard(t.node, now)
                     self.heartbeats[t.node] = (hb, ts)
-                self.changed.set()
+                self._changed()
             return [self.lines.heartbeat(t.node, hb, ts)] if self.raw else []
         if payload not in (ONLINE, OFFLINE):
             raise RejectedMessage(Reject.PAYLOAD, "status is neither 'online' nor 'offline'")
@@ -129,7 +153,7 @@ class Ingest:
             self.tracker.set_online(t.node, online, now)
             old = self.online.get(t.node)
             self.online[t.node] = online
-        self.changed.set()
+        self._changed()
         if old == online:
             return []  # a retained status seen again on reconnect is not news
         return [self.lines.node_status(t.node, online, now)]

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import struct
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -32,6 +32,7 @@ _PUBLISH = 0x30
 _PUBACK = 0x40
 _READ_SIZE = 256 * 1024
 _PUBACK_PACK = struct.Struct("!BBH").pack
+_MAX_MATCHES = 10_000  # distinct topics remembered; a flood of new ones only empties it
 
 
 class FastClient(mqtt.Client):
@@ -44,6 +45,19 @@ class FastClient(mqtt.Client):
         self._rsock: object = None
         self._conn_lock = threading.Lock()
         self.connection = 0  # which connection this is; read it in on_message
+        # topic -> the message_callback_add() callbacks it matches (paho matches per message)
+        self._matches: dict[bytes, tuple[mqtt.CallbackOnMessage, ...]] = {}
+        # Called each time the received bytes are all handled: a caller that
+        # gathers messages hands them on here, so nothing waits for a timer.
+        self.on_read_done: Callable[[], None] | None = None
+
+    def message_callback_add(self, sub: str, callback: mqtt.CallbackOnMessage) -> None:
+        super().message_callback_add(sub, callback)
+        self._matches = {}  # a new dict: a match computed before this lands in the old one
+
+    def message_callback_remove(self, sub: str) -> None:
+        super().message_callback_remove(sub)
+        self._matches = {}
 
     def ack_many(self, mids: Iterable[int], connection: int) -> None:
         """Queue QoS 1 PUBACKs for `mids` (in order) as one write; needs manual_ack.
@@ -67,14 +81,18 @@ class FastClient(mqtt.Client):
 
     def loop_read(self, max_packets: int = 1) -> MQTTErrorCode:
         """Handle every packet that has arrived, not just one per select()."""
-        while True:
-            if self._sock is None:
-                return MQTTErrorCode.MQTT_ERR_NO_CONN
-            rc = self._packet_read()
-            if rc > 0:
-                return self._loop_rc_handle(rc)
-            if rc == MQTTErrorCode.MQTT_ERR_AGAIN:
-                return MQTTErrorCode.MQTT_ERR_SUCCESS
+        try:
+            while True:
+                if self._sock is None:
+                    return MQTTErrorCode.MQTT_ERR_NO_CONN
+                rc = self._packet_read()
+                if rc > 0:
+                    return self._loop_rc_handle(rc)
+                if rc == MQTTErrorCode.MQTT_ERR_AGAIN:
+                    return MQTTErrorCode.MQTT_ERR_SUCCESS
+        finally:
+            if self.on_read_done is not None:
+                self.on_read_done()
 
     def _packet_read(self) -> MQTTErrorCode:
         if self._sock is not self._rsock:  # a new connection starts with an empty buffer
@@ -156,13 +174,57 @@ class FastClient(mqtt.Client):
             if i >= len(body) or body[i] != 0:  # properties present (or malformed)
                 return False
             i += 1
-        msg = MQTTMessage(mid, topic)
-        msg.qos = qos
-        msg.retain = bool(command & 1)
-        msg.dup = bool(command & 8)
-        msg.payload = body[i:]
-        msg.timestamp = mqtt.time_func()
-        self._handle_on_message(msg)
+        msg = _Received(mid, topic, qos, command, body[i:])
+        self._deliver(msg)
         if qos and not self._manual_ack:
             self._send_puback(mid)
         return True
+
+    def _deliver(self, msg: _Received) -> None:
+        """paho's _handle_on_message, with the topic match done once per topic."""
+        cache = self._matches
+        callbacks = cache.get(msg._topic)
+        if callbacks is None:
+            try:
+                topic = msg.topic
+            except UnicodeDecodeError:
+                callbacks = ()  # paho matches no filter then either
+            else:
+                with self._callback_mutex:
+                    callbacks = tuple(self._on_message_filtered.iter_match(topic))  # type: ignore[no-untyped-call]
+            if len(cache) >= _MAX_MATCHES:
+                cache.clear()
+            cache[msg._topic] = callbacks
+        for callback in callbacks or (self._on_message,):
+            if callback is None:
+                return
+            with self._in_callback_mutex:
+                try:
+                    callback(self, self._userdata, msg)
+                except Exception as err:
+                    self._easy_log(mqtt.MQTT_LOG_ERR, "Caught exception in on_message: %s", err)
+                    if not self.suppress_exceptions:
+                        raise
+
+
+# A received message's `info` is meaningless (it tracks our own publishes); paho
+# builds one, with a Condition, per message. Ours share this one.
+_NO_INFO = mqtt.MQTTMessageInfo(0)
+
+
+class _Received(MQTTMessage):
+    """An MQTTMessage built without paho's per-message MQTTMessageInfo."""
+
+    __slots__ = ()
+
+    def __init__(self, mid: int, topic: bytes, qos: int, command: int, payload: bytes) -> None:
+        self.timestamp = mqtt.time_func()
+        self.state = mqtt.mqtt_ms_invalid
+        self.mid = mid
+        self._topic = topic
+        self.payload = payload
+        self.qos = qos
+        self.retain = bool(command & 1)
+        self.dup = bool(command & 8)
+        self.info = _NO_INFO
+        self.properties = None

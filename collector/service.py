@@ -100,6 +100,7 @@ class Collector:
         c.on_connect = self._on_connect
         c.on_disconnect = self._on_disconnect
         c.on_message = self._on_message
+        c.on_read_done = self.writer.hand_over
         return c
 
     def start(self, timeout: float = 15.0) -> Collector:
@@ -179,10 +180,10 @@ class Collector:
     def _on_message(self, _c: mqtt.Client, _u: Any, msg: mqtt.MQTTMessage) -> None:
         if self._closing:
             return
-        self.writer.idle.clear()  # before counting it: "idle" must never see it half-done
+        self.writer.begin()  # before counting it: "idle" must never see it half-done
         lines = self.ingest.handle(msg.topic, bytes(msg.payload))
         # The connection it came on: an ack never crosses a reconnect.
-        self.writer.put(lines, msg.mid, msg.qos, self.client.connection)
+        self.writer.add(Item(lines, msg.mid, msg.qos, self.client.connection))
 
     def _ack(self, items: list[Item]) -> None:
         # A message from an earlier connection is redelivered by the broker anyway.

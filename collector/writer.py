@@ -1,9 +1,10 @@
 """Batches line protocol to InfluxDB in its own thread and acknowledges only what is safe.
 
-The MQTT thread only queues; this thread writes. A message is acknowledged to
-the broker after the batch that holds its points is written, and in the order
-the messages arrived (MQTT requires PUBACKs in order), so a crash before the
-write means the broker delivers it again, and the same point is written again.
+The MQTT thread only queues, a burst of messages at a time; this thread
+writes. A message is acknowledged to the broker after the batch that holds its
+points is written, and in the order the messages arrived (MQTT requires PUBACKs
+in order), so a crash before the write means the broker delivers it again, and
+the same point is written again.
 While InfluxDB is away, batches go to the on-disk spool (and are acknowledged
 once there); when the spool is full, nothing is acknowledged and the broker
 holds the rest.
@@ -28,6 +29,13 @@ log = logging.getLogger(__name__)
 # With nothing new for this long, write what we have: the broker may be
 # waiting for acknowledgements before it sends more (its in-flight window).
 IDLE_FLUSH_S = 0.003
+# Messages the MQTT thread gathers before it hands them over (it also hands over
+# whenever it has read all that arrived): well under the broker's in-flight
+# window (1000), so this thread writes one part while the MQTT thread reads the next.
+HAND_OVER = 250
+# A batch this big is written without waiting for more: the broker is holding
+# back the next messages until these are acknowledged.
+EAGER_LINES = 100
 RETRY_MIN_S = 0.2
 RETRY_MAX_S = 5.0
 
@@ -46,7 +54,7 @@ class BatchWriter:
     """Write queued lines in batches; acknowledge their messages once written or spooled."""
 
     def __init__(self, influx: InfluxV1, metrics: Metrics, ack: Ack, batch_size: int,
-                 flush_interval_s: float, spool: Spool, max_queue: int = 200_000) -> None:
+                 flush_interval_s: float, spool: Spool, max_queue: int = 20_000) -> None:
         self.influx = influx
         self.metrics = metrics
         self._ack = ack
@@ -54,24 +62,56 @@ class BatchWriter:
         self.flush_interval_s = flush_interval_s
         self.spool = spool
         metrics.spool_bytes = spool.bytes
-        # Bounded: when full, put() blocks the MQTT thread, and the broker holds
-        # the rest (it sends no more than its in-flight window unacknowledged).
-        self._q: queue.Queue[Item | None] = queue.Queue(max_queue)
+        # Bounded (in hand-overs): when full, put() blocks the MQTT thread, and the
+        # broker holds the rest (it sends no more than its in-flight window unacknowledged).
+        self._q: queue.Queue[list[Item] | None] = queue.Queue(max_queue)
         self._stop = threading.Event()
         self._db_ready = False
         self._retry_at = 0.0  # no direct write or replay before this (monotonic)
         self._delay = RETRY_MIN_S
         self._rlog = RateLimitedLog(log, burst=3, period_s=30)
         self._thread = threading.Thread(target=self._run, name="influx-writer", daemon=True)
-        self.idle = threading.Event()  # set: all queued is written or spooled, and acked
+        self.idle = threading.Event()  # set: all received is written or spooled, and acked
+        self._idle_lock = threading.Lock()
+        self._pending: list[Item] = []  # gathered by the MQTT thread, not yet handed over
+        self._unhanded = 0  # messages begun by the MQTT thread and not yet handed over
 
     def start(self) -> BatchWriter:
         self._thread.start()
         return self
 
     def put(self, lines: list[str], mid: int = 0, qos: int = 0, gen: int = 0) -> None:
+        """Queue one item now (any thread)."""
         self.idle.clear()
-        self._q.put(Item(lines, mid, qos, gen))
+        self._q.put([Item(lines, mid, qos, gen)])
+
+    # The MQTT thread's path: begin() before handling a message, add() its item,
+    # hand_over() when the socket is drained. One queue hand-over per message
+    # costs more than validating it.
+
+    def begin(self) -> None:
+        """A message is being handled: not idle until it is handed over and written."""
+        with self._idle_lock:
+            self._unhanded += 1
+            if self.idle.is_set():
+                self.idle.clear()
+
+    def add(self, item: Item) -> None:
+        self._pending.append(item)
+        if len(self._pending) >= HAND_OVER:
+            self.hand_over()
+
+    def hand_over(self) -> None:
+        if self._pending:
+            self._q.put(self._pending)
+            self._pending = []
+        with self._idle_lock:
+            self._unhanded = 0
+
+    def _set_idle(self) -> None:
+        with self._idle_lock:
+            if not self._unhanded and self._q.empty():
+                self.idle.set()
 
     def stop(self, timeout: float = 30.0) -> None:
         """Write (or spool) and acknowledge everything queued, then end the thread."""
@@ -89,32 +129,33 @@ class BatchWriter:
                 first = self._q.get(timeout=0.2)
             except queue.Empty:
                 self._replay()
-                self.idle.set()
+                self._set_idle()
                 continue
             if first is None:
                 break
-            batch, done = self._collect(first)
+            batch, done = self._collect(list(first))
             self._write(batch)
-            if self._q.empty():
-                self.idle.set()
+            self._set_idle()
         self.idle.set()
 
-    def _collect(self, first: Item) -> tuple[list[Item], bool]:
-        batch = [first]
-        n = len(first.lines)
+    def _collect(self, batch: list[Item]) -> tuple[list[Item], bool]:
+        n = sum(len(item.lines) for item in batch)
         deadline = time.monotonic() + self.flush_interval_s
         while n < self.batch_size:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                break
             try:
-                item = self._q.get(timeout=min(left, IDLE_FLUSH_S))
+                items = self._q.get_nowait()
             except queue.Empty:
-                break
-            if item is None:
+                left = deadline - time.monotonic()
+                if n >= EAGER_LINES or left <= 0:
+                    break  # a burst's worth: write it while the MQTT thread reads the next
+                try:
+                    items = self._q.get(timeout=min(left, IDLE_FLUSH_S))
+                except queue.Empty:
+                    break
+            if items is None:
                 return batch, True
-            batch.append(item)
-            n += len(item.lines)
+            batch.extend(items)
+            n += sum(len(item.lines) for item in items)
         return batch, False
 
     def _write(self, batch: list[Item]) -> None:

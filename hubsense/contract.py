@@ -15,7 +15,7 @@ from typing import Annotated, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from hubsense.layout import ID_RE, Layout, Measure
+from hubsense.layout import ID_RE, Input, Layout, Measure
 
 VERSION = "v1"
 ROOT = f"hubsense/{VERSION}"
@@ -148,6 +148,7 @@ _FIELDS: dict[Measure, tuple[str, ...]] = {
     Measure.PASSAGE: ("boot", "ins", "outs"),
 }
 _ALL_VALUE_FIELDS = frozenset(f for fs in _FIELDS.values() for f in fs)
+_WANTED = {m: frozenset(fs) for m, fs in _FIELDS.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,13 +198,20 @@ def parse_observation(layout: Layout, topic: ParsedTopic, raw: bytes,
     inp = node.input(topic.n)
     if inp is None:
         raise RejectedMessage(Reject.UNKNOWN_INPUT, f"node '{node.id}' has no input {topic.n}")
+    return check_observation(node.id, inp, layout.zone_of(inp), raw, now_ms)
+
+
+def check_observation(node: str, inp: Input, zone: str, raw: bytes,
+                      now_ms: int | None = None) -> Observation:
+    """The payload half of parse_observation, for a caller that resolved node and input
+    once (the collector, per topic: the lookups cost as much as the checks)."""
     p = _validate_json(ObservationPayload, raw)
-    wanted = _FIELDS[inp.measures]
+    wanted = _WANTED[inp.measures]
     given = {f for f in _ALL_VALUE_FIELDS if getattr(p, f) is not None}
-    if given != set(wanted):
+    if given != wanted:
         raise RejectedMessage(
             Reject.WRONG_MEASURE,
-            f"input {topic.n} measures {inp.measures}: expected fields {sorted(wanted)}, "
+            f"input {inp.n} measures {inp.measures}: expected fields {sorted(wanted)}, "
             f"got {sorted(given)}",
         )
     if p.laeq is not None and p.lamax is not None and p.lamax < p.laeq:
@@ -211,8 +219,7 @@ def parse_observation(layout: Layout, topic: ParsedTopic, raw: bytes,
     now = int(time.time() * 1000) if now_ms is None else now_ms
     ts = p.ts if p.synced else now  # an unsynced node clock counts from 1970/2000
     check_clock(ts, now)
-    return Observation(node.id, inp.n, inp.measures, layout.zone_of(inp), inp.desk,
-                       ts, p.seq, p.synced, p)
+    return Observation(node, inp.n, inp.measures, zone, inp.desk, ts, p.seq, p.synced, p)
 
 
 def parse_heartbeat(raw: bytes) -> HeartbeatPayload:

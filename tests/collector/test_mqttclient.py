@@ -158,3 +158,28 @@ def test_acks_for_an_earlier_connection_are_never_sent(broker: Mosquitto) -> Non
     assert _come_back(broker, sub, cid, 90) == list(range(10, 100))
     pub.disconnect()
     pub.loop_stop()
+
+
+def test_topic_filters_route_like_paho_and_read_done_follows(broker: Mosquitto) -> None:
+    """message_callback_add() wins over on_message, also once a topic's match is remembered."""
+    rest, filtered = Sink(), Sink()
+    sub = _subscriber(broker, rest)
+    reads = threading.Event()
+    sub.on_read_done = reads.set
+    pub = _client(broker)
+    pub.connect(broker.host, broker.port)
+    pub.loop_start()
+    pub.publish(TOPIC + "a", b"1", qos=1).wait_for_publish(10)
+    wait_for(lambda: len(rest.got) == 1, what="first message")
+    assert reads.is_set()
+    sub.message_callback_add(TOPIC + "a", filtered)  # the same topic, now filtered
+    pub.publish(TOPIC + "a", b"2", qos=1).wait_for_publish(10)
+    pub.publish(TOPIC + "b", b"3", qos=1).wait_for_publish(10)
+    wait_for(lambda: len(filtered.got) == 1 and len(rest.got) == 2, what="routing")
+    assert filtered.got[0].payload == b"2" and rest.got[1].payload == b"3"
+    sub.message_callback_remove(TOPIC + "a")
+    pub.publish(TOPIC + "a", b"4", qos=1).wait_for_publish(10)
+    wait_for(lambda: len(rest.got) == 3, what="back to on_message")
+    for c in (pub, sub):
+        c.disconnect()
+        c.loop_stop()
