@@ -19,48 +19,43 @@ def forget(name):
         delattr(hubsense_node, name)
 
 
-def _has_wifi():
+def start(path="config.json"):
+    """Build the node from its config and start its tasks."""
+    # Order matters on a 32 KB heap, where fragmentation fails a boot before
+    # the bytes run out: the config check runs first, alone; the queue's
+    # buffer comes next, and the MQTT client last, into a hole kept for it.
     try:
         import network  # noqa: F401
+
+        wifi = True
     except ImportError:
-        return False
-    return True
-
-
-def load_config(path):
-    """Return the checked config; print the bad key and exit 1 if it is not valid."""
+        wifi = False  # the unix port: the host keeps the network up
     from hubsense_node import config
 
     try:
-        cfg = config.load(path, _has_wifi())
+        cfg = config.load(path, wifi)
     except ValueError as exc:
         print("config error:", exc)
         sys.exit(1)
     del config
     forget("config")
+    # Rebuilt after a collection, the config's objects sit together at the
+    # bottom of the heap instead of among the checker's holes.
+    import json
+
+    cfg = json.dumps(cfg)
     gc.collect()
-    return cfg
-
-
-def start(path="config.json"):
-    """Build the node from its config and create one task per concern."""
-    # Order matters for the peak heap: the modules the node keeps load first,
-    # into a heap with no holes yet; then each boot-only module is gone before
-    # the next step loads its own, and later objects fill the holes it leaves.
-    from hubsense_node import FW
-    from hubsense_node.clock import Clock
-    from hubsense_node.mqtt import Client
-    from hubsense_node.node import Node
+    cfg = json.loads(cfg)
+    gc.collect()
     from hubsense_node.ring import Ring
 
-    cfg = load_config(path)
-
-    import binascii
-    import os
-    from time import ticks_ms
-
-    net = None  # the unix port: the host keeps the network up
-    if _has_wifi():
+    # The offline queue's RAM is taken now, so an outage cannot take more.
+    queue = Ring(cfg["queue_bytes"])
+    # Room kept for the MQTT client's buffer and table (made last, when the
+    # heap has holes): freed just before it, it is the hole they go into.
+    room = bytearray(640)
+    net = None
+    if wifi:
         from hubsense_node.wifi import WiFiLink
 
         net = WiFiLink(cfg["wifi"]["ssid"], cfg["wifi"]["password"])
@@ -81,6 +76,11 @@ def start(path="config.json"):
             net = channels["link"] = sim.SimSignal(1)  # type: ignore[assignment]
         control = sim.ControlFile(cfg["sim"]["file"], channels, cfg["sim"]["poll_ms"])
         control.poll()
+        del sim, channels
+    import binascii
+    import os
+    from time import ticks_ms
+
     # A new id each boot lets consumers tell a reboot from lost messages.
     boot = binascii.hexlify(os.urandom(4)).decode()
     from hubsense_node import inputs
@@ -89,24 +89,25 @@ def start(path="config.json"):
     del inputs, drivers
     forget("inputs")
     gc.collect()
+    from hubsense_node import FW
+    from hubsense_node.node import Node
 
-    clock = Clock()
-    queue = Ring(cfg["queue"])
-    node = Node(cfg, ins, queue, clock, boot, net.rssi if net is not None else None)
+    node = Node(cfg, queue, boot, net.rssi if net is not None else None)
+    node.add(ins)
     print("hubsense node %s (%s) fw %s boot %s" % (cfg["node"], cfg["kind"], FW, boot))
     # Keep the few values still needed and drop the config's dicts before the
     # client (the last and largest object) is made.
     b, node_id, ntp = cfg["broker"], cfg["node"], cfg["ntp"]
-    del cfg
+    del cfg, ins
     gc.collect()
+    from hubsense_node.mqtt import Client
+
+    del room
     client = Client(b["host"], b["port"], node_id, b["password"], node.status_topic, queue,
                     b["keepalive_s"], tuple(b["backoff_ms"]), link=net)
     del b
-    # Tasks start in this order: the clock first (instant on the unix port),
-    # then a first sample, so the boot heartbeat reports real values.
-    asyncio.create_task(clock.keep(net, ntp))
+    # The sensors' control file (simulation) is read before the node samples.
     if control is not None:
         asyncio.create_task(control.run())
     asyncio.create_task(client.run())
-    asyncio.create_task(node.sample_loop())
-    asyncio.create_task(node.heartbeat_loop())
+    asyncio.create_task(node.run(net, ntp))

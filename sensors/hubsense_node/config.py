@@ -1,126 +1,107 @@
 """config.json, checked at boot so that a node never starts half-configured.
 
-Checks are table-driven, so that the few messages they share are all this
-module leaves in RAM once it is unloaded.
+The schema is one bytes literal of JSON, not dicts and tuples in code: every
+name in code is interned for good (a 32 KB heap keeps them all), while these
+bytes leave RAM with the module, which the node unloads once it has its config.
 """
 
 import json
 
-_REQUIRED = "<required>"
-_ID = "id"  # a type: [a-z0-9][a-z0-9_-]{0,47}, as the layout's ids
-
-# key: (type, default, min, max); a dict type is a nested section. (Sections
-# inline: each module global counts, and past 17 the module's table doubles.)
-_TOP = {
-    "node": (_ID, _REQUIRED, 1, 48), "site": (_ID, _REQUIRED, 1, 48),
-    "kind": (str, _REQUIRED, 1, 16),
-    "broker": ({"host": (str, _REQUIRED, 1, 253), "port": (int, 1883, 1, 65535),
-                "password": (str, _REQUIRED, 1, 128), "keepalive_s": (int, 30, 5, 600),
-                "backoff_ms": (list, [500, 30000], 2, 2)}, _REQUIRED, 0, 0),
-    "wifi": ({"ssid": (str, _REQUIRED, 1, 32), "password": (str, _REQUIRED, 0, 64)}, None, 0, 0),
-    "ntp": (str, "pool.ntp.org", 1, 253),
-    "heartbeat_s": (int, 60, 5, 3600), "sample_ms": (int, 100, 10, 10000),
-    "queue": (int, 32, 1, 1000), "inputs": (list, _REQUIRED, 1, 4),
-    "sim": ({"file": (str, _REQUIRED, 1, 255), "poll_ms": (int, 100, 10, 10000)}, None, 0, 0),
-}
-
-# sensor: the measure it reports, and its own keys
-SENSORS = {"pir": "presence", "radar": "count", "mic": "sound", "beams": "passage"}
-_SENSOR_KEYS = {  # type: dict
-    "pir": {"settle_ms": (int, 500, 0, 60000), "hold_s": (int, 300, 0, 86400)},
-    "radar": {"settle_ms": (int, 3000, 0, 60000)},
-    "mic": {"offset_db": (float, 0.0, -40, 40), "interval_s": (int, 60, 5, 3600)},
-    "beams": {},
-}
-
-# Which measures each node kind may report (the layout says the same).
-KINDS = {"desk": ("presence",), "buzz": ("count", "sound"), "meeting": ("count", "presence"),
-         "entrance": ("passage",)}
-
-# Bytes, not str: iterating a str interns each character in the heap for good.
-_ID_CHARS = b"abcdefghijklmnopqrstuvwxyz0123456789_-"
+# Each section: key -> [type, default ("!": required), min, max]. Types: d an id
+# (as the layout's: [a-z0-9][a-z0-9_-]{0,47}), s str, i int, f float, l list,
+# o the section of that name. "in" holds the keys of every input, "pir" ...
+# those of one sensor; "sensors" the measure each reports, "kinds" the measures
+# a node of each kind may report (the layout says the same).
+_SCHEMA = b"""{"": {"node": ["d", "!", 1, 48], "site": ["d", "!", 1, 48],
+ "kind": ["s", "!", 1, 16], "broker": ["o", "!"], "wifi": ["o", null],
+ "ntp": ["s", "pool.ntp.org", 1, 253], "heartbeat_s": ["i", 60, 5, 3600],
+ "sample_ms": ["i", 100, 10, 10000], "queue_bytes": ["i", 1024, 256, 16384],
+ "inputs": ["l", "!", 1, 4], "sim": ["o", null]},
+"broker": {"host": ["s", "!", 1, 253], "port": ["i", 1883, 1, 65535],
+ "password": ["s", "!", 1, 128], "keepalive_s": ["i", 30, 5, 600],
+ "backoff_ms": ["l", [500, 30000], 2, 2]},
+"wifi": {"ssid": ["s", "!", 1, 32], "password": ["s", "!", 0, 64]},
+"sim": {"file": ["s", "!", 1, 255], "poll_ms": ["i", 100, 10, 10000]},
+"in": {"n": ["i", "!", 1, 16], "sensor": ["s", "!", 1, 16]},
+"pir": {"settle_ms": ["i", 500, 0, 60000], "hold_s": ["i", 300, 0, 86400]},
+"radar": {"settle_ms": ["i", 3000, 0, 60000]},
+"mic": {"offset_db": ["f", 0.0, -40, 40], "interval_s": ["i", 60, 5, 3600]},
+"beams": {},
+"sensors": {"pir": "presence", "radar": "count", "mic": "sound", "beams": "passage"},
+"kinds": {"desk": ["presence"], "buzz": ["count", "sound"],
+ "meeting": ["count", "presence"], "entrance": ["passage"]}}"""
 
 
-# A bad config raises ValueError, its message naming the key: a class of its
-# own would cost heap while the node boots, and ValueError is all a caller needs.
-
-
-def _fail(key, problem):
-    raise ValueError("key '%s' %s" % (key, problem))
-
-
-def _value(v, spec, key):
-    kind, _, lo, hi = spec
-    if isinstance(kind, dict):
-        if not isinstance(v, dict):
-            _fail(key, "must be an object")
-        return _section(v, kind, key + ".")
-    if kind is float and isinstance(v, int) and not isinstance(v, bool):
-        v = float(v)
-    want = str if kind is _ID else kind
-    if not isinstance(v, want) or (want is int and isinstance(v, bool)):
-        _fail(key, "must be %s, got %s" % (want.__name__, type(v).__name__))
-    size = v if kind in (int, float) else len(v)
-    if not lo <= size <= hi:
-        _fail(key, ("must be %s ... %s" if kind in (int, float) else "must have %s ... %s items"
-                    if kind is list else "must be %s ... %s characters long") % (lo, hi))
-    if kind is _ID and (v[0] in "_-" or any(c not in _ID_CHARS for c in v.encode())):
-        _fail(key, "must match [a-z0-9][a-z0-9_-]{0,47}")
-    return v
-
-
-def _section(raw, schema, prefix=""):
-    for key in raw:
-        if key not in schema:
-            raise ValueError("unknown key '%s%s'" % (prefix, key))
-    out = {}
-    for key, spec in schema.items():
-        if key in raw:
-            out[key] = _value(raw[key], spec, prefix + key)
-        elif spec[1] is _REQUIRED:
-            raise ValueError("missing key '%s%s'" % (prefix, key))
-        else:
-            out[key] = spec[1]
-    return out
-
-
-def _one_of(v, choices, key):
-    if v not in choices:
-        _fail(key, "must be one of " + ", ".join(choices))
-
-
-def _input(raw, i, kind):
-    where = "inputs[%d]" % i
+def _section(raw, keys, spec, where):
+    """Check one object against `keys`; return it with defaults filled in, or raise
+    ValueError naming the key. A bad config needs no exception class of its own."""
     if not isinstance(raw, dict):
-        _fail(where, "must be an object")
-    _one_of(raw.get("sensor"), SENSORS, where + ".sensor")
-    measure = SENSORS[raw["sensor"]]
-    if measure not in KINDS[kind]:
-        _fail(where + ".sensor", "is %s: a %s node has no such input" % (measure, kind))
-    schema = dict(_SENSOR_KEYS[raw["sensor"]])
-    schema["n"] = (int, _REQUIRED, 1, 16)
-    schema["sensor"] = (str, _REQUIRED, 1, 16)
-    out = _section(raw, schema, where + ".")
-    out["measure"] = measure
+        raise ValueError("key '%s' must be an object" % where[:-1] if where
+                         else "config must be a JSON object")
+    for k in raw:
+        if k not in keys:
+            raise ValueError("unknown key '%s%s'" % (where, k))
+    out = {}
+    for k, t in keys.items():
+        key = where + k
+        if k not in raw:
+            if t[1] == "!":
+                raise ValueError("missing key '%s'" % key)
+            out[k] = t[1]
+            continue
+        v = raw[k]  # any JSON value: mypy narrows it no further than `object`
+        if t[0] == "o":
+            out[k] = _section(v, spec[k], spec, key + ".")
+            continue
+        want = {"d": str, "s": str, "i": int, "f": float, "l": list}[t[0]]
+        if want is float and isinstance(v, int) and not isinstance(v, bool):
+            v = float(v)
+        number = want in (int, float)
+        if not isinstance(v, want) or isinstance(v, bool):
+            err = "must be %s, got %s" % (want.__name__, type(v).__name__)
+        elif not t[2] <= (v if number else len(v)) <= t[3]:  # type: ignore[arg-type]
+            err = ("must be %s ... %s" if number else "must have %s ... %s items"
+                   if want is list else "must be %s ... %s characters long") % (t[2], t[3])
+        elif t[0] == "d" and (v[0] in "_-" or any(  # type: ignore[index]
+                c not in b"abcdefghijklmnopqrstuvwxyz0123456789_-"
+                for c in v.encode())):  # type: ignore[attr-defined]
+            err = "must match [a-z0-9][a-z0-9_-]{0,47}"
+        else:
+            out[k] = v
+            continue
+        raise ValueError("key '%s' %s" % (key, err))
     return out
 
 
 def validate(raw, need_wifi=False):
     """Return the config with defaults filled in, or raise ValueError naming the key."""
-    if not isinstance(raw, dict):
-        raise ValueError("config must be a JSON object")
-    cfg = _section(raw, _TOP)
-    _one_of(cfg["kind"], KINDS, "kind")
+    spec = json.loads(_SCHEMA)
+    cfg = _section(raw, spec[""], spec, "")
+    kinds, sensors = spec["kinds"], spec["sensors"]
+    if cfg["kind"] not in kinds:
+        raise ValueError("key 'kind' must be one of " + ", ".join(kinds))
     if need_wifi and cfg["wifi"] is None:
         raise ValueError("missing key 'wifi'")
     lo, hi = cfg["broker"]["backoff_ms"]
-    if not 0 < lo <= hi:
-        _fail("broker.backoff_ms", "must be [min, max] with 0 < min <= max")
-    cfg["inputs"] = [_input(r, i, cfg["kind"]) for i, r in enumerate(cfg["inputs"])]
-    ns = [i["n"] for i in cfg["inputs"]]
-    for n in ns:
-        if ns.count(n) > 1:
-            _fail("inputs", "repeats input number %d" % n)
+    if not (isinstance(lo, int) and isinstance(hi, int) and 0 < lo <= hi):
+        raise ValueError("key 'broker.backoff_ms' must be [min, max] with 0 < min <= max")
+    ins = cfg["inputs"]
+    for i, r in enumerate(ins):
+        where = "inputs[%d]." % i
+        s = r.get("sensor") if isinstance(r, dict) else None
+        if s not in sensors:
+            raise ValueError("key '%ssensor' must be one of %s" % (where, ", ".join(sensors)))
+        if sensors[s] not in kinds[cfg["kind"]]:
+            raise ValueError("key '%ssensor' is %s: a %s node has no such input"
+                             % (where, sensors[s], cfg["kind"]))
+        keys = spec["in"]
+        keys.update(spec[s])
+        ins[i] = _section(r, keys, spec, where)
+        ins[i]["measure"] = sensors[s]
+        for k in spec[s]:
+            keys.pop(k)
+        if [x["n"] for x in ins[:i]].count(ins[i]["n"]):
+            raise ValueError("key 'inputs' repeats input number %d" % ins[i]["n"])
     return cfg
 
 

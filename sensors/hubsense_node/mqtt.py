@@ -3,9 +3,10 @@
 Every transport failure (OSError), refusal or protocol break (ValueError: an
 exception class of its own would cost heap) ends the session and funnels into
 one reconnect path with exponential backoff and jitter. Outgoing messages wait
-in a `Ring`; the head leaves the ring only after its PUBACK, so messages
-arrive in order and an unacknowledged one is sent again (with DUP) after a
-reconnect.
+in a `Ring`; the head is copied into a send buffer made at boot and leaves
+the ring only after its PUBACK, so messages arrive in order, an
+unacknowledged one is sent again (with DUP) after a reconnect, and
+publishing allocates no packets.
 
 The socket is polled (non-blocking, every few ms while waiting) instead of
 wrapped in asyncio streams, events and timeouts: a node only ever receives
@@ -32,36 +33,47 @@ _CONNACKED = const(0)  # `_acked` value for CONNACK; packet ids start at 1
 _POLL_MS = const(1)  # how often a session waiting for the broker looks again
 _IDLE_MS = const(50)  # how often an idle session looks for work
 _TIMEOUT_MS = const(5000)  # the longest a connect, send or ack may take
+# The largest PUBLISH: a contract topic (at most 124 bytes), a heartbeat
+# payload (at most about 160) and 7 bytes of framing.
+_TX_BYTES = const(320)
 
 
-def _str(s):
-    b = s.encode() if isinstance(s, str) else s
-    return bytes((len(b) >> 8, len(b) & 0xFF)) + b
-
-
-def _length(n):
-    out = bytearray()
-    while True:
-        byte = n & 0x7F
-        n >>= 7
-        out.append(byte | 0x80 if n else byte)
-        if not n:
-            return bytes(out)
-
-
-def connect_packet(client_id, user, password, will_topic, will, keepalive_s):
-    """CONNECT with clean session and a retained QoS 1 last will."""
+def connect_packet(client_id, password, will_topic, keepalive_s):
+    """CONNECT with clean session, the client id as user name and a retained QoS 1
+    last will `offline` on `will_topic`."""
     # flags: username, password, will retain, will QoS 1, will, clean session
-    var = b"\x00\x04MQTT\x04\xee" + bytes((keepalive_s >> 8, keepalive_s & 0xFF))
-    body = var + _str(client_id) + _str(will_topic) + _str(will) + _str(user) + _str(password)
-    return bytes((_CONNECT,)) + _length(len(body)) + body
+    body = bytearray(b"\x00\x04MQTT\x04\xee")
+    body += bytes((keepalive_s >> 8, keepalive_s & 0xFF))
+    for f in (client_id, will_topic, "offline", client_id, password):
+        f = f.encode() if isinstance(f, str) else f
+        body += bytes((len(f) >> 8, len(f) & 0xFF))
+        body += f
+    n = len(body)  # < 16384: two bytes of remaining length at most
+    return bytes((_CONNECT, n & 0x7F | 0x80, n >> 7) if n > 0x7F else (_CONNECT, n)) + body
 
 
-def publish_packet(topic, payload, retain, pid, dup):
-    head = _PUBLISH_QOS1 | (1 if retain else 0) | (8 if dup else 0)
-    t = _str(topic)
-    return (bytes((head,)) + _length(len(t) + 2 + len(payload)) + t
-            + bytes((pid >> 8, pid & 0xFF)) + payload)
+def publish_into(buf, topic, payload, retain, pid, dup):
+    """Write a QoS 1 PUBLISH into `buf` (no allocation); return its length."""
+    t = len(topic)
+    n = t + 4 + len(payload)
+    buf[0] = _PUBLISH_QOS1 | (1 if retain else 0) | (8 if dup else 0)
+    i = 1
+    while True:
+        buf[i] = n & 0x7F | (0x80 if n > 0x7F else 0)
+        i += 1
+        n >>= 7
+        if not n:
+            break
+    buf[i] = t >> 8
+    buf[i + 1] = t & 0xFF
+    i += 2
+    buf[i:i + t] = topic
+    i += t
+    buf[i] = pid >> 8
+    buf[i + 1] = pid & 0xFF
+    i += 2
+    buf[i:i + len(payload)] = payload
+    return i + len(payload)
 
 
 class Client:
@@ -70,8 +82,7 @@ class Client:
     def __init__(self, host, port, client_id, password, status_topic, queue,
                  keepalive_s=30, backoff_ms=(500, 30000), link=None):
         self._addr = (host, port)
-        self._connect = connect_packet(client_id, client_id, password, status_topic,
-                                       b"offline", keepalive_s)
+        self._connect = connect_packet(client_id, password, status_topic, keepalive_s)
         self._status = status_topic
         self._queue = queue
         self._keepalive_ms = keepalive_s * 1000
@@ -80,17 +91,17 @@ class Client:
         self._link = link
         self._sock = None
         # Every packet a node receives is 2 or 4 bytes long. Views made once:
-        # reading allocates nothing. (17 attributes at most: one more doubles
-        # the instance's table.)
+        # reading allocates nothing. (17 attributes at most: one more grows
+        # the instance's table by a third.)
         mv = memoryview(bytearray(4))
         self._rx_at = (mv, mv[1:], mv[2:], mv[3:])
+        self._tx = memoryview(bytearray(_TX_BYTES))
         self._have = 0
         self._pid = 0
-        self._acked = -1
-        self._inflight = None  # sent, not acknowledged when the session died: resend as DUP
+        self._acked = -1  # -1 until CONNACK, then the last acknowledged packet id
+        self._inflight = -1  # the record sent, not acknowledged when the session died: DUP
         self._last_rx = ticks_ms()
         self._last_tx = ticks_ms()
-        self.connected = False
 
     async def run(self):
         """Connect, serve, and reconnect forever."""
@@ -99,7 +110,12 @@ class Client:
                 await self._session()
             except Exception as exc:  # any failure means: reconnect
                 print("mqtt: connection lost:", repr(exc))
-            self._close()
+            self._acked = -1
+            try:
+                self._sock.close()  # type: ignore[union-attr]
+            except Exception:  # none, or already broken: nothing left to release
+                pass
+            self._sock = None
             # Full jitter keeps a fleet that lost the broker together from
             # reconnecting in lockstep.
             half = self._delay // 2
@@ -109,7 +125,6 @@ class Client:
     async def _session(self):
         if self._link is not None:
             await self._link.up()
-        self._acked = -1
         self._have = 0
         sock = self._sock = socket.socket()
         sock.setblocking(False)
@@ -124,9 +139,7 @@ class Client:
         while not p.poll(0):
             await self._wait(start, "connect", _POLL_MS)
         self._last_rx = ticks_ms()
-        await self._send(self._connect)
-        await self._wait_ack(_CONNACKED)
-        self.connected = True
+        await self._send(self._connect, _CONNACKED)
         self._delay = self._backoff[0]
         print("mqtt: connected to %s:%d" % self._addr)
         await self._publish(self._status, b"online", True, False)
@@ -135,13 +148,20 @@ class Client:
     async def _drain(self):
         q = self._queue
         while True:
-            item = q.peek()
-            if item is not None:
-                dup = item is self._inflight
-                self._inflight = item
-                await self._publish(item[0], item[1], item[2], dup)
-                self._inflight = None
-                q.pop(item)
+            rec = q.peek()
+            if rec is not None:
+                first = q.first
+                if 7 + len(rec[0]) + len(rec[1]) > _TX_BYTES:
+                    print("mqtt: message too long, dropped")
+                    q.pop(first)
+                    q.drops += 1
+                    continue
+                dup = first == self._inflight
+                self._inflight = first
+                # Copied before the first await: the ring may drop the record meanwhile.
+                await self._publish(rec[0], rec[1], False, dup)
+                self._inflight = -1
+                q.pop(first)
                 continue
             now = ticks_ms()
             if ticks_diff(now, self._last_rx) > self._keepalive_ms * 3 // 2:
@@ -152,14 +172,8 @@ class Client:
 
     async def _publish(self, topic, payload, retain, dup):
         self._pid = self._pid % 65535 + 1
-        await self._send(publish_packet(topic, payload, retain, self._pid, dup))
-        await self._wait_ack(self._pid)
-
-    async def _wait_ack(self, pid):
-        start = ticks_ms()
-        self._receive()  # on a fast link the ack is often there already
-        while self._acked != pid:
-            await self._wait(start, "ack", _POLL_MS)
+        n = publish_into(self._tx, topic, payload, retain, self._pid, dup)
+        await self._send(self._tx[:n], self._pid)
 
     async def _wait(self, start, what, ms):
         """Sleep `ms`, then take in what arrived; fail on a lost link or (unless `start`
@@ -173,11 +187,10 @@ class Client:
 
     def _receive(self):
         """Read whatever whole packets the broker has sent."""
-        rx = self._rx_at[0]
-        sock = self._socket()
+        rx, sock = self._rx_at[0], self._sock
         while True:
             need = 2 if self._have < 2 else 2 + rx[1]
-            got = sock.readinto(self._rx_at[self._have], need - self._have)
+            got = sock.readinto(self._rx_at[self._have], need - self._have)  # type: ignore[union-attr]
             if got is None:
                 return  # nothing more for now
             if not got:
@@ -201,24 +214,17 @@ class Client:
             elif typ != _PINGRESP:
                 raise ValueError("unexpected packet 0x%02x" % typ)
 
-    async def _send(self, data):
+    async def _send(self, data, ack=-1):
+        """Write `data`; then, unless `ack` is -1, wait for the broker to acknowledge
+        packet id `ack` (CONNACK is _CONNACKED)."""
         start = ticks_ms()
-        sent = self._socket().write(data) or 0
+        sock = self._sock
+        sent = sock.write(data) or 0  # type: ignore[union-attr]
         while sent < len(data):
             await self._wait(start, "send", _POLL_MS)
-            sent += self._socket().write(memoryview(data)[sent:]) or 0
-        self._last_tx = ticks_ms()
-
-    def _socket(self):
-        if self._sock is None:
-            raise OSError("not connected")
-        return self._sock
-
-    def _close(self):
-        self.connected = False
-        if self._sock is not None:
-            try:
-                self._sock.close()
-            except OSError:  # already broken; nothing left to release
-                pass
-            self._sock = None
+            sent += sock.write(memoryview(data)[sent:]) or 0  # type: ignore[union-attr]
+        self._last_tx = start = ticks_ms()
+        if ack >= 0:
+            self._receive()  # on a fast link the ack is often there already
+            while self._acked != ack:
+                await self._wait(start, "ack", _POLL_MS)

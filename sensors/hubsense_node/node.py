@@ -1,40 +1,54 @@
-"""The node: samples its inputs, publishes changes at once and everything with each heartbeat."""
+"""The node: samples its inputs, publishes changes at once and everything with each
+heartbeat, stamped by its clock (NTP on a board; `synced` is false until then).
+
+One task does it all, and the clock is part of it: on a 32 KB heap each task,
+function, class and module costs its share.
+"""
 
 import asyncio
 import gc
-from time import ticks_diff, ticks_ms
+import time
+from time import ticks_add, ticks_diff, ticks_ms
 
 from hubsense_node import FW
 
 _SEQ_MASK = 0x7FFFFFFF  # the contract caps seq at 2**31 - 1
+# Embedded ports count from 2000-01-01, the unix port from 1970-01-01.
+_EPOCH_OFFSET_MS = 946684800000 if time.gmtime(0)[0] == 2000 else 0
 
 
 class Node:
     """Turns input changes and heartbeats into contract payloads on the outgoing queue."""
 
-    def __init__(self, cfg, inputs, queue, clock, boot, rssi=None):
-        base = "hubsense/v1/%s/node/%s/" % (cfg["site"], cfg["node"])
-        self.status_topic = (base + "status").encode()
-        self._heartbeat_topic = (base + "heartbeat").encode()
-        for inp in inputs:
-            inp.topic = ("%sin/%d" % (base, inp.n)).encode()
-        self._inputs = inputs
+    def __init__(self, cfg, queue, boot, rssi=None):
+        self._base = "hubsense/v1/%s/node/%s/" % (cfg["site"], cfg["node"])
+        self.status_topic = (self._base + "status").encode()
+        self._heartbeat_topic = (self._base + "heartbeat").encode()
+        self._inputs = []  # type: list
         self._queue = queue
-        self._clock = clock
         self._rssi = rssi
-        self._sample_ms = cfg["sample_ms"]
-        self._heartbeat_ms = cfg["heartbeat_s"] * 1000
+        self._ms = (cfg["sample_ms"], cfg["heartbeat_s"] * 1000)  # sample, heartbeat
         self.boot = boot
         self.seq = 0
+        self.synced = False  # whether NTP (or the host OS) has set the clock
         self._uptime_ms = 0
         self._ticks = ticks_ms()
 
+    def add(self, inputs):
+        """Sample and publish these inputs from now on."""
+        for inp in inputs:
+            inp.topic = ("%sin/%d" % (self._base, inp.n)).encode()
+            self._inputs.append(inp)
+
     def _publish(self, topic, fields):
+        if fields is None:
+            return  # the input has nothing to say yet
         seq = self.seq
         self.seq = (seq + 1) & _SEQ_MASK
         payload = '{"seq":%d,"ts":%d,"synced":%s,%s}' % (
-            seq, self._clock.ms(), "true" if self._clock.synced else "false", fields)
-        self._queue.put((topic, payload.encode(), False))
+            seq, time.time_ns() // 1000000 + _EPOCH_OFFSET_MS,
+            "true" if self.synced else "false", fields)
+        self._queue.put(topic, payload.encode())
 
     def sample(self, now):
         """Read every input once; publish the ones whose value changed."""
@@ -42,12 +56,7 @@ class Node:
         for k in range(len(inputs)):
             inp = inputs[k]
             if inp.update(now):
-                self._publish_input(inp)
-
-    def _publish_input(self, inp):
-        fields = inp.fields()
-        if fields is not None:
-            self._publish(inp.topic, fields)
+                self._publish(inp.topic, inp.fields())
 
     def heartbeat(self):
         """Re-publish every input, then the node's health."""
@@ -55,22 +64,44 @@ class Node:
         self._uptime_ms += ticks_diff(now, self._ticks)  # ticks wrap; uptime must not
         self._ticks = now
         for inp in self._inputs:
-            self._publish_input(inp)
+            self._publish(inp.topic, inp.fields())
         rssi = self._rssi() if self._rssi is not None else None
         self._publish(self._heartbeat_topic,
                       '"boot":"%s","fw":"%s","uptime_s":%d,"heap_free":%d,"drops":%d%s' % (
                           self.boot, FW, self._uptime_ms // 1000, gc.mem_free(),
                           self._queue.drops, "" if rssi is None else ',"rssi":%d' % rssi))
 
-    async def sample_loop(self):
-        while True:
-            self.sample(ticks_ms())
-            await asyncio.sleep_ms(self._sample_ms)
+    def sync(self, host):
+        """Set the clock by NTP where the board has it; else trust a plausible host clock."""
+        try:
+            import ntptime
+        except ImportError:
+            # The unix port: the operating system keeps the clock.
+            self.synced = time.gmtime()[0] >= 2025
+            return
+        if host:
+            ntptime.host = host
+        try:
+            ntptime.settime()  # blocks for at most ntptime.timeout (1 s)
+            self.synced = True
+        except (OSError, OverflowError) as exc:
+            print("clock: ntp failed:", exc)
 
-    async def heartbeat_loop(self):
+    async def run(self, net, ntp):
+        """Sample every `sample_ms` and beat every `heartbeat_s`, from boot on; sync
+        the clock while the network is up: every 10 s until it works, then hourly."""
+        now = ticks_ms()
+        next_sync = next_beat = now
         while True:
-            # Collect between bursts, so that heap_free means something and the
-            # sampling loop rarely meets a collection.
-            gc.collect()
-            self.heartbeat()
-            await asyncio.sleep_ms(self._heartbeat_ms)
+            now = ticks_ms()
+            if ticks_diff(now, next_sync) >= 0 and (net is None or net.is_up()):
+                self.sync(ntp)
+                next_sync = ticks_add(now, 3600000 if self.synced else 10000)
+            self.sample(now)
+            if ticks_diff(now, next_beat) >= 0:
+                # Collect between bursts, so that heap_free means something and
+                # sampling rarely meets a collection.
+                gc.collect()
+                self.heartbeat()
+                next_beat = ticks_add(now, self._ms[1])
+            await asyncio.sleep_ms(self._ms[0])

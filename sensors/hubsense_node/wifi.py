@@ -13,18 +13,12 @@ class WiFiLink:
         self._ssid = ssid
         self._password = password
         self._timeout_ms = timeout_ms
-        self._lock = asyncio.Lock()  # the MQTT and clock tasks may both ask at once
 
     def is_up(self):
         return self._wlan.isconnected()
 
     async def up(self):
-        if self._wlan.isconnected():
-            return
-        async with self._lock:
-            await self._join()
-
-    async def _join(self):
+        """Join, if not joined; only the MQTT task asks (the clock waits for is_up())."""
         w = self._wlan
         if w.isconnected():
             return

@@ -1,4 +1,5 @@
-"""The node's QoS 1 queue across a broker outage: order kept, overflow counted."""
+"""The node's QoS 1 queue across a broker outage: order kept, overflow counted, and a
+full queue held in the node's small heap."""
 
 from __future__ import annotations
 
@@ -10,12 +11,15 @@ import pytest
 from hubsense.contract import parse_heartbeat
 from hubsense.stack.mosquitto import Mosquitto
 from hubsense.stack.nodes import MicroNode
-from tests.sensors.conftest import NodeFactory, Recorder, topic
+from tests.sensors.conftest import HEAP_KB, NodeFactory, Recorder, topic
 
 pytestmark = pytest.mark.services
 
 NODE = "desk-q1"
 IN1 = topic(NODE, "in/1")
+# The smallest record an in/1 message takes in the node's ring (length, topic
+# length, topic, payload): no more than queue_bytes // this fit.
+MIN_RECORD = 3 + len(IN1) + len('{"seq":0,"ts":1795425997408,"synced":true,"present":true}')
 
 
 def _seq(payload: bytes) -> int:
@@ -29,30 +33,44 @@ def _flip_while_offline(node: MicroNode, flips: int) -> None:
         time.sleep(0.3)
 
 
-def _outage(broker: Mosquitto, make_node: NodeFactory, queue: int, flips: int,
-            heartbeat_s: int) -> tuple[Recorder, int, int]:
+def _outage(broker: Mosquitto, make_node: NodeFactory, flips: int, heartbeat_s: int,
+            overrides: dict[str, object] | None = None,
+            **node: object) -> tuple[Recorder, MicroNode, int, int]:
     """Stop the broker, flip input 1 `flips` times, restart it.
 
-    Returns the recorder, the last seq seen before the outage and the time
-    (ms since the epoch, the node's clock is this host's) of the restart.
+    Returns the recorder, the node, the last seq seen before the outage and
+    the time (ms since the epoch, the node's clock is this host's) of the restart.
     """
     rec = Recorder(broker, persistent=True)
-    node = make_node(NODE, heartbeat_s=heartbeat_s, overrides={
-        "queue": queue, "broker": {"backoff_ms": [300, 600]}})
-    node.start()
+    n = make_node(NODE, heartbeat_s=heartbeat_s, overrides={
+        "broker": {"backoff_ms": [300, 600]}, **(overrides or {})}, **node)
+    n.start()
     # The boot heartbeat ends the boot burst (inputs first, then the heartbeat).
     rec.wait_for(lambda m: m.topic == topic(NODE, "heartbeat"), what="boot heartbeat")
     before = max(_seq(m.payload) for m in rec.messages() if m.payload.startswith(b"{"))
     broker.stop()
-    _flip_while_offline(node, flips)
+    _flip_while_offline(n, flips)
     restarted_ms = int(time.time() * 1000)
     broker.start()
-    return rec, before, restarted_ms
+    return rec, n, before, restarted_ms
+
+
+def _after_outage(rec: Recorder, before: int, restarted_ms: int) -> tuple[list[int], int, int]:
+    """Wait for a heartbeat made after the outage; return the seqs that arrived
+    between the outage's start and it (in arrival order), its seq and its drop count."""
+    # A heartbeat made after the outage has the final count: nothing is dropped online.
+    hb = rec.wait_for(lambda m: m.topic == topic(NODE, "heartbeat")
+                      and parse_heartbeat(m.payload).ts > restarted_ms, timeout=20,
+                      what="heartbeat after the outage")
+    beat = parse_heartbeat(hb.payload)
+    arrived = [_seq(m.payload) for m in rec.messages()
+               if m.payload.startswith(b"{") and before < _seq(m.payload) < beat.seq]
+    return arrived, beat.seq, beat.drops
 
 
 def test_outage_messages_arrive_in_order_after_reconnect(broker: Mosquitto,
                                                          make_node: NodeFactory) -> None:
-    rec, before, _ = _outage(broker, make_node, queue=32, flips=6, heartbeat_s=3600)
+    rec, _, before, _ = _outage(broker, make_node, flips=6, heartbeat_s=3600)
     try:
         rec.wait_for(lambda m: m.topic == IN1 and _seq(m.payload) == before + 6, timeout=20,
                      what="the last flip after reconnect")
@@ -67,21 +85,37 @@ def test_outage_messages_arrive_in_order_after_reconnect(broker: Mosquitto,
 
 def test_overflow_drops_oldest_and_heartbeat_counts_them(broker: Mosquitto,
                                                          make_node: NodeFactory) -> None:
-    rec, before, restarted_ms = _outage(broker, make_node, queue=4, flips=10, heartbeat_s=5)
+    rec, _, before, restarted_ms = _outage(broker, make_node, flips=10, heartbeat_s=5,
+                                           overrides={"queue_bytes": 400})
     try:
-        # A heartbeat made after the outage has the final count: nothing is dropped online.
-        hb = rec.wait_for(lambda m: m.topic == topic(NODE, "heartbeat")
-                          and parse_heartbeat(m.payload).ts > restarted_ms, timeout=15,
-                          what="heartbeat after the outage")
-        hb_seq = parse_heartbeat(hb.payload).seq
-        seqs = sorted(_seq(m.payload) for m in rec.messages()
-                      if m.payload.startswith(b"{") and before < _seq(m.payload) < hb_seq)
-        # Only the newest `queue` survived the outage, and arrived in order.
-        in_order = [_seq(m.payload) for m in rec.messages()
-                    if m.payload.startswith(b"{") and before < _seq(m.payload) < hb_seq]
-        assert in_order == seqs
-        missing = (hb_seq - before - 1) - len(seqs)
-        assert missing == parse_heartbeat(hb.payload).drops
-        assert missing >= 10 - 4
+        arrived, hb_seq, drops = _after_outage(rec, before, restarted_ms)
+        # Only the newest survived the outage, and arrived in order.
+        assert arrived == sorted(arrived)
+        missing = (hb_seq - before - 1) - len(set(arrived))  # QoS 1 may repeat one
+        assert missing == drops
+        assert missing >= 10 - 400 // MIN_RECORD
+    finally:
+        rec.close()
+
+
+def test_full_queue_in_an_outage_fits_the_small_heap(broker: Mosquitto,
+                                                     make_node: NodeFactory) -> None:
+    """The compiled node in the heap it is held to, its default queue overflowing:
+    the ring was allocated at boot, so a long outage takes no more RAM."""
+    flips = 24  # twice what the default 1024-byte queue holds, heartbeats besides
+    rec, node, before, restarted_ms = _outage(
+        broker, make_node, flips=flips, heartbeat_s=5, inputs=4, compiled=True,
+        heapsize=f"{HEAP_KB['desk']}K")
+    try:
+        arrived, hb_seq, drops = _after_outage(rec, before, restarted_ms)
+        assert node.alive(), node.output()
+        assert "MemoryError" not in node.output()
+        assert arrived == sorted(arrived)
+        assert (hb_seq - before - 1) - len(set(arrived)) == drops
+        assert drops >= flips - 1024 // MIN_RECORD
+        # The newest flips arrived, the last one last.
+        ins = [json.loads(m.payload) for m in rec.messages(IN1)
+               if before < _seq(m.payload) < hb_seq]
+        assert ins[-1]["present"] is (flips % 2 == 1)
     finally:
         rec.close()

@@ -5,7 +5,7 @@ or a scenario (atomically: write a temporary file, then rename it over):
 
     1=1          presence: 1 detected, 0 not
     1=7          count: people seen
-    2=58.5       sound: the A-weighted level now, dB
+    2=58.5       sound: the A-weighted level now, dB (always with a decimal point)
     1=412,398    passage: people who walked in, out (totals of the scenario's world)
     link=0       the network drops (Wi-Fi gone); link=1 brings it back
 
@@ -19,19 +19,24 @@ import asyncio
 
 class SimSignal:
     """One value the scenario sets: a detector (`value()` 0/1 like a PIR pin,
-    `count()` like a radar) or, made with 1, the network link (`link=0` cuts
-    it, as a Wi-Fi drop-out would). One class for both: each class costs heap."""
+    `count()` like a radar), a microphone (`level_cdb()`, set as a float in dB;
+    None until set) or, made with 1, the network link (`link=0` cuts it, as a
+    Wi-Fi drop-out would). One class for all: each class costs heap."""
 
     def __init__(self, v=0):
         self._v = v
 
     def set(self, v):
-        self._v = int(v)
+        # dB are kept as integer centi-dB: reading a level allocates nothing.
+        self._v = round(v * 100) if isinstance(v, float) else int(v)
 
     def value(self):
         return 1 if self._v else 0
 
     def count(self):
+        return self._v
+
+    def level_cdb(self):
         return self._v
 
     def is_up(self):
@@ -47,15 +52,11 @@ class SimSignal:
 
 def make(measure):
     """A simulated sensor for one input's measure."""
-    if measure == "sound":
-        from hubsense_node.drivers.sim_mic import SimMic
-
-        return SimMic()
     if measure == "passage":
         from hubsense_node.drivers.sim_door import SimDoor
 
         return SimDoor()
-    return SimSignal()
+    return SimSignal(None if measure == "sound" else 0)
 
 
 class ControlFile:

@@ -5,7 +5,6 @@ import os
 
 import micropython
 from hubsense_node import config
-from hubsense_node.clock import Clock
 from hubsense_node.drivers.sim import ControlFile, SimSignal
 from hubsense_node.inputs import build
 from hubsense_node.node import Node
@@ -22,18 +21,19 @@ RAW = {
 def make():
     cfg = config.validate(json.loads(json.dumps(RAW)))
     sims = [SimSignal(), SimSignal()]
-    q = Ring(16)
-    clock = Clock()
-    clock.synced = True
-    return Node(cfg, build(cfg, sims, 0, "abcd1234"), q, clock, "abcd1234"), sims, q
+    q = Ring(2048)
+    node = Node(cfg, q, "abcd1234")
+    node.add(build(cfg, sims, 0, "abcd1234"))
+    node.synced = True
+    return node, sims, q
 
 
 def drain(q):
     out = []
     while q.peek() is not None:
-        item = q.peek()
-        out.append((item[0].decode(), json.loads(item[1])))
-        q.pop(item)
+        topic, payload = q.peek()
+        out.append((bytes(topic).decode(), json.loads(bytes(payload))))
+        q.pop(q.first)
     return out
 
 
@@ -99,8 +99,10 @@ def make_kind(kind):
     raw["kind"], raw["inputs"] = kind, KINDS[kind]
     cfg = config.validate(raw)
     sims = [make_sim(i["measure"]) for i in cfg["inputs"]]
-    q = Ring(64)
-    return Node(cfg, build(cfg, sims, 0, "abcd1234"), q, Clock(), "abcd1234"), sims, q
+    q = Ring(1024)
+    node = Node(cfg, q, "abcd1234")
+    node.add(build(cfg, sims, 0, "abcd1234"))
+    return node, sims, q
 
 
 def test_every_kind_samples_without_allocating():
