@@ -16,9 +16,9 @@ from hubsense.stack.nodes import MicroNode
 from tests.conftest import TESTER
 
 SITE = "hbg-works"
-# The heap (-X heapsize, KB) each kind of compiled node is held to: the
-# smallest bench/firmware_memory.py finds, where that is above the 32.
-HEAP_KB = {"desk": 32, "buzz": 34, "meeting": 32, "entrance": 32}
+# The heap (-X heapsize, KB) each kind of compiled node is held to: the issue's
+# 32, or the smallest bench/firmware_memory.py finds where that is more.
+HEAP_KB = {"desk": 32, "buzz": 33, "meeting": 32, "entrance": 32}
 
 # Modules under firmware/ are MicroPython programs, run by test_firmware_units.py.
 collect_ignore = ["firmware"]

@@ -67,8 +67,7 @@ class ControlFile:
         self._sensors = sensors  # {n or "link": object with set(value)}
         self._poll_ms = poll_ms
         self._buf = bytearray(128)  # 4 inputs and the link fit in a quarter of this
-        self._last = bytearray(128)
-        self._len = -1
+        self._last = b""  # the bytes last parsed: a copy is made only when they change
 
     def poll(self):
         """Read the file; parse it only when its bytes changed."""
@@ -77,11 +76,10 @@ class ControlFile:
                 k = f.readinto(self._buf)
         except OSError:
             return False
-        if k == self._len and self._buf[:k] == self._last[:k]:
+        if k == len(self._last) and self._buf[:k] == self._last:
             return False
-        self._last[:k] = self._buf[:k]
-        self._len = k
-        for line in bytes(self._buf[:k]).decode().split("\n"):
+        self._last = bytes(self._buf[:k])
+        for line in self._last.decode().split("\n"):
             self._apply(line.strip())
         return True
 
