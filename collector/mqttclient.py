@@ -35,6 +35,15 @@ _PUBACK_PACK = struct.Struct("!BBH").pack
 _MAX_MATCHES = 10_000  # distinct topics remembered; a flood of new ones only empties it
 
 
+def release(client: mqtt.Client) -> None:
+    """Close a stopped client's socket and paho's wake-up socket pair.
+
+    paho leaves the pair to the garbage collector, which warns (ResourceWarning)
+    whenever it gets there first.
+    """
+    client._reset_sockets()
+
+
 class FastClient(mqtt.Client):
     """A paho Client that receives in bulk and acknowledges in batches."""
 

@@ -23,7 +23,7 @@ from collector.ingest import Ingest
 from collector.live import LiveState
 from collector.metrics import Metrics
 from collector.metrics_http import MetricsServer
-from collector.mqttclient import FastClient
+from collector.mqttclient import FastClient, release
 from collector.sharing import StateFeed, subscriptions
 from collector.spool import Spool
 from collector.writer import BatchWriter, Item
@@ -141,6 +141,7 @@ class Collector:
                 log.warning("could not publish collector offline status")
         self.client.disconnect()
         self.client.loop_stop()
+        release(self.client)
         self.influx.close()
         self.dead_letters.close()
         if self.metrics_server:

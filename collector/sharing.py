@@ -55,6 +55,7 @@ from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from collector.ingest import Ingest
+from collector.mqttclient import release
 from hubsense.contract import node_subscriptions
 from hubsense.settings import Credentials, MqttSettings
 
@@ -97,6 +98,7 @@ class StateFeed:
     def stop(self) -> None:
         self.client.disconnect()
         self.client.loop_stop()
+        release(self.client)
 
     def _on_connect(self, client: mqtt.Client, _u: Any, _f: mqtt.ConnectFlags, rc: ReasonCode,
                     _p: Properties | None) -> None:

@@ -105,7 +105,7 @@ autosave_interval {self.autosave_interval_s}
 # A slow or absent collector must not be silently dropped: queue generously.
 max_queued_messages {self.max_queued}
 max_queued_bytes 0
-max_inflight_messages 1000
+max_inflight_messages 5000
 set_tcp_nodelay true
 log_dest stderr
 log_type error
