@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 IDLE_FLUSH_S = 0.003
 # Messages the MQTT thread gathers before it hands them over (it also hands over
 # whenever it has read all that arrived): well under the broker's in-flight
-# window (1000), so this thread writes one part while the MQTT thread reads the next.
+# window (5000 as shipped), so this thread writes one part while the MQTT thread reads the next.
 HAND_OVER = 250
 # A batch this big is written without waiting for more: the broker is holding
 # back the next messages until these are acknowledged.
