@@ -20,10 +20,11 @@ def forget(name):
 
 
 def start(path="config.json"):
-    """Build the node from its config and start its tasks."""
+    """Build the node from its config and start its tasks but the MQTT client's;
+    return the client's arguments (main.py makes it once this module is gone)."""
     # Order matters on a 32 KB heap, where fragmentation fails a boot before
     # the bytes run out: the config check runs first, alone; the queue's
-    # buffer comes next, and the MQTT client last, into a hole kept for it.
+    # buffer comes next; the MQTT client last, in the room this code leaves.
     try:
         import network  # noqa: F401
 
@@ -51,9 +52,6 @@ def start(path="config.json"):
 
     # The offline queue's RAM is taken now, so an outage cannot take more.
     queue = Ring(cfg["queue_bytes"])
-    # Room kept for the MQTT client's buffer and table (made last, when the
-    # heap has holes): freed just before it, it is the hole they go into.
-    room = bytearray(640)
     net = None
     if wifi:
         from hubsense_node.wifi import WiFiLink
@@ -95,19 +93,12 @@ def start(path="config.json"):
     node = Node(cfg, queue, boot, net.rssi if net is not None else None)
     node.add(ins)
     print("hubsense node %s (%s) fw %s boot %s" % (cfg["node"], cfg["kind"], FW, boot))
-    # Keep the few values still needed and drop the config's dicts before the
-    # client (the last and largest object) is made.
-    b, node_id, ntp = cfg["broker"], cfg["node"], cfg["ntp"]
-    del cfg, ins
-    gc.collect()
-    from hubsense_node.mqtt import Client
-
-    del room
-    client = Client(b["host"], b["port"], node_id, b["password"], node.status_topic, queue,
-                    b["keepalive_s"], tuple(b["backoff_ms"]), link=net)
-    del b
     # The sensors' control file (simulation) is read before the node samples.
     if control is not None:
         asyncio.create_task(control.run())
-    asyncio.create_task(client.run())
-    asyncio.create_task(node.run(net, ntp))
+    asyncio.create_task(node.run(net, cfg["ntp"]))
+    b = cfg["broker"]
+    # The MQTT client, the last and largest object, is made by main.py once
+    # this wiring code has left the heap: these are its arguments.
+    return (b["host"], b["port"], cfg["node"], b["password"], node.status_topic, queue,
+            b["keepalive_s"], tuple(b["backoff_ms"]), net)

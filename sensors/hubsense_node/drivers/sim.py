@@ -5,7 +5,7 @@ or a scenario (atomically: write a temporary file, then rename it over):
 
     1=1          presence: 1 detected, 0 not
     1=7          count: people seen
-    2=58.5       sound: the A-weighted level now, dB (always with a decimal point)
+    2=58.5       sound: the A-weighted level now, dB (2=60 is 60 dB too)
     1=412,398    passage: people who walked in, out (totals of the scenario's world)
     link=0       the network drops (Wi-Fi gone); link=1 brings it back
 
@@ -19,16 +19,19 @@ import asyncio
 
 class SimSignal:
     """One value the scenario sets: a detector (`value()` 0/1 like a PIR pin,
-    `count()` like a radar), a microphone (`level_cdb()`, set as a float in dB;
-    None until set) or, made with 1, the network link (`link=0` cuts it, as a
-    Wi-Fi drop-out would). One class for all: each class costs heap."""
+    `count()` like a radar), a microphone (made with `k` 100: `level_cdb()`,
+    set in dB; None until set) or, made with 1, the network link (`link=0`
+    cuts it, as a Wi-Fi drop-out would). One class for all: each class costs
+    heap."""
 
-    def __init__(self, v=0):
+    def __init__(self, v=0, k=1):
         self._v = v
+        self._k = k
 
     def set(self, v):
-        # dB are kept as integer centi-dB: reading a level allocates nothing.
-        self._v = round(v * 100) if isinstance(v, float) else int(v)
+        # A microphone keeps dB as integer centi-dB, from `60` as from `60.0`:
+        # reading a level allocates nothing.
+        self._v = round(v * self._k)
 
     def value(self):
         return 1 if self._v else 0
@@ -56,7 +59,7 @@ def make(measure):
         from hubsense_node.drivers.sim_door import SimDoor
 
         return SimDoor()
-    return SimSignal(None if measure == "sound" else 0)
+    return SimSignal(None, 100) if measure == "sound" else SimSignal()
 
 
 class ControlFile:

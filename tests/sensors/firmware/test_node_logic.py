@@ -83,6 +83,21 @@ def test_control_file_sets_sensors():
     assert c.poll() and a.value() == 1 and b.count() == 7
 
 
+def test_control_file_reads_mic_levels_in_db_with_or_without_a_point():
+    from hubsense_node.drivers.sim import make as make_sim
+
+    path = os.getenv("HUBSENSE_TMP") + "/inputs"
+    mic, radar = make_sim("sound"), make_sim("count")
+    c = ControlFile(path, {1: radar, 2: mic})
+    assert mic.level_cdb() is None  # nothing measured before the file sets it
+    for text, cdb in (("2=60", 6000), ("2=60.0", 6000), ("2=58.5", 5850), ("2=0", 0)):
+        with open(path, "w") as f:
+            f.write("1=7\n" + text + "\n")
+        assert c.poll()
+        assert mic.level_cdb() == cdb, (text, mic.level_cdb())
+        assert radar.count() == 7
+
+
 KINDS = {
     "buzz": [{"n": 1, "sensor": "radar", "settle_ms": 0},
              {"n": 2, "sensor": "mic", "interval_s": 5}],
