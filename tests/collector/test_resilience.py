@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import time
 from pathlib import Path
 
 import pytest
@@ -37,7 +38,11 @@ def test_influxdb_down_mid_stream_spools_and_replays(
     wait_for(lambda: count(influx, "zone_count") == 1000, what="first third written")
 
     influxdb.stop()
-    tester.publish_many(msgs[1000:2000])
+    # A 30 s outage with the stream going on, long enough for the writer's retry
+    # backoff to reach its ceiling several times over.
+    for i in range(1000, 2000, 100):
+        tester.publish_many(msgs[i:i + 100])
+        time.sleep(3)
     wait_for(lambda: collector.metrics.messages >= 2000 and collector.writer.idle.is_set(),
              what="second third received")
     # Acknowledged to the broker, yet not in InfluxDB: on disk, in the spool.
