@@ -75,6 +75,19 @@ def test_up_runs_the_demo_and_ctrl_c_leaves_nothing_behind(tmp_path: Path) -> No
             assert time.monotonic() < deadline, "no simulated node reached the API in 60 s"
             time.sleep(0.2)
         assert _processes_under(work), "the stack's processes should be running"
+        # The report command the banner suggests runs as printed.
+        assert up.stdout is not None
+        banner = []
+        for line in up.stdout:
+            banner.append(line)
+            if line.startswith("Press Ctrl-C"):
+                break
+        suggested = next(line.split()[1:] for line in banner
+                         if line.strip().startswith("reports "))
+        assert suggested[0].endswith("hubsense") and suggested[1:3] == ["report", "visits"]
+        report = subprocess.run([sys.executable, "-m", "hubsense.cli", *suggested[1:]],
+                                cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert report.returncode == 0, report.stderr
         # The staff token it prints works, and the rollup job keeps reports current.
         token = tomllib.loads((work / "hubsense.toml").read_text())["api"]["tokens"][0]["token"]
         nodes = httpx.get(f"http://127.0.0.1:{api_port}/api/v1/nodes", timeout=5,
@@ -88,6 +101,7 @@ def test_up_runs_the_demo_and_ctrl_c_leaves_nothing_behind(tmp_path: Path) -> No
         up.send_signal(signal.SIGINT)  # what Ctrl-C in the terminal does
         out, _ = up.communicate(timeout=60)
     assert up.returncode == 0, out
+    out = "".join(banner) + out
     assert "visitor screen   http://127.0.0.1:" in out
     assert f"staff API token  {token}" in out
     deadline = time.monotonic() + 10

@@ -148,6 +148,17 @@ def _http_ok(url: str) -> bool:
         return False
 
 
+def _command() -> str:
+    """How to call `hubsense` from the user's shell: beside this Python (a venv), else on PATH."""
+    exe = Path(sys.executable).with_name("hubsense")
+    if not exe.exists():
+        return "hubsense"
+    try:
+        return str(exe.relative_to(Path.cwd()))
+    except ValueError:
+        return str(exe)
+
+
 def run_stack(opts: StackOptions) -> int:
     """Run until Ctrl-C, SIGTERM, `duration_s`, or a process dying."""
     stack = Stack(opts)
@@ -166,8 +177,8 @@ hubsense is running
   visitor screen   http://{HOST}:{o.api_port}/
   zones API        http://{HOST}:{o.api_port}/api/v1/zones
   staff API token  {stack.staff_token}
-                   e.g. curl -H "Authorization: Bearer $TOKEN" {url}/api/v1/nodes
-  reports          hubsense report visits -c {o.workdir}/hubsense.toml --by day
+                   e.g. curl -H "Authorization: Bearer {stack.staff_token}" {url}/api/v1/nodes
+  reports          {_command()} report visits -c {o.workdir}/hubsense.toml --month {time.strftime('%Y-%m')}
   MQTT broker      {HOST}:{o.mqtt_port}  (logins: {o.workdir}/hubsense.toml)
   InfluxDB (v1)    http://{HOST}:{o.influx_port}  database "hubsense"
   logs             {o.workdir}/
