@@ -172,13 +172,14 @@ def run_stack(opts: StackOptions) -> int:
         stack.start()
         o = opts
         url = f"http://{HOST}:{o.api_port}"
+        month = time.strftime("%Y-%m")
         print(f"""
 hubsense is running
   visitor screen   http://{HOST}:{o.api_port}/
   zones API        http://{HOST}:{o.api_port}/api/v1/zones
   staff API token  {stack.staff_token}
                    e.g. curl -H "Authorization: Bearer {stack.staff_token}" {url}/api/v1/nodes
-  reports          {_command()} report visits -c {o.workdir}/hubsense.toml --month {time.strftime('%Y-%m')}
+  reports          {_command()} report visits -c {o.workdir}/hubsense.toml --month {month}
   MQTT broker      {HOST}:{o.mqtt_port}  (logins: {o.workdir}/hubsense.toml)
   InfluxDB (v1)    http://{HOST}:{o.influx_port}  database "hubsense"
   logs             {o.workdir}/
