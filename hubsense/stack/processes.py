@@ -8,6 +8,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -38,6 +39,15 @@ def require_free(host: str, port: int, what: str) -> None:
     if port_taken(host, port):
         raise StackError(f"{what}: port {host}:{port} is already in use; "
                          f"stop what uses it or choose another port")
+
+
+def venv_tool(name: str, package: str) -> str:
+    """A command installed beside this Python (a venv's bin/), else on PATH."""
+    exe = Path(sys.executable).parent / name
+    found = str(exe) if exe.exists() else shutil.which(name)
+    if not found:
+        raise StackError(f"{name} not found: pip install {package}")
+    return found
 
 
 def wait_until(check: Callable[[], bool], timeout: float, what: str,

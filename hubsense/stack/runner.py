@@ -21,7 +21,7 @@ import httpx
 from hubsense.layout import Layout, load_layout
 from hubsense.stack.influxdb import InfluxDB
 from hubsense.stack.mosquitto import BrokerUsers, Mosquitto
-from hubsense.stack.processes import Child, StackError, require_free, wait_until
+from hubsense.stack.processes import Child, StackError, require_free, venv_tool, wait_until
 
 HOST = "127.0.0.1"
 
@@ -149,14 +149,12 @@ def _http_ok(url: str) -> bool:
 
 
 def _command() -> str:
-    """How to call `hubsense` from the user's shell: beside this Python (a venv), else on PATH."""
-    exe = Path(sys.executable).with_name("hubsense")
-    if not exe.exists():
-        return "hubsense"
+    """How to call `hubsense` from the user's shell: the venv's, else on PATH."""
     try:
-        return str(exe.relative_to(Path.cwd()))
-    except ValueError:
-        return str(exe)
+        exe = Path(venv_tool("hubsense", "-e ."))
+    except StackError:
+        return "hubsense"
+    return str(exe.relative_to(Path.cwd())) if exe.is_relative_to(Path.cwd()) else str(exe)
 
 
 def run_stack(opts: StackOptions) -> int:
