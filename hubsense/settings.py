@@ -98,7 +98,6 @@ class ApiSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     language: str = Field(default="en", pattern=r"^(en|sv)$")
-    refresh_s: float = Field(default=2.0, gt=0, le=60)
     public_url: str | None = Field(default=None, pattern=r"^https?://",
                                    description="what the screen's QR code opens; "
                                                "default: the address the screen was loaded from")
