@@ -109,16 +109,16 @@ class Stack:
         self.influx.start()
         conf = write_service_config(self.opts, self.users, self.influx.url, self.staff_token)
         logs = self.opts.workdir / "logs"
-        for name, module in (("collector", "hubsense.cli"), ("api", "hubsense.cli"),
-                             ("rollup", "reports.schedule")):
-            # The rollup job keeps reports current, as its compose service does.
-            args = ["--every", "60"] if name == "rollup" else [name]
-            child = Child(name, [sys.executable, "-m", module, *args, "-c", str(conf)],
+        # The rollup job keeps reports current, as its compose service does.
+        for name, argv in (("collector", ["hubsense.cli", "collector"]),
+                           ("api", ["hubsense.cli", "api"]),
+                           ("rollup", ["reports.schedule", "--every", "60"])):
+            child = Child(name, [sys.executable, "-m", *argv, "-c", str(conf)],
                           logs / f"{name}.log", die_with_parent=True)
             self.services.append(child.start())
-        api = f"http://{HOST}:{self.opts.api_port}"
-        wait_until(lambda: _http_ok(f"{api}/api/v1/zones"), 30, "api",
-                   self.services[1].alive)
+        api_url = f"http://{HOST}:{self.opts.api_port}"
+        api = next(c for c in self.services if c.name == "api")
+        wait_until(lambda: _http_ok(f"{api_url}/api/v1/zones"), 30, "api", api.alive)
         if self.opts.nodes:
             self.fleet = self._start_nodes()
 
