@@ -12,7 +12,6 @@ from api.live import LiveState
 from hubsense.influx import InfluxV1
 from hubsense.layout import Layout
 from hubsense.settings import Settings
-from reports.events import event_days, events_during
 from reports.hours import Period, period_of
 
 
@@ -62,12 +61,3 @@ def get_period(
 
 
 PeriodDep = Annotated[Period, Depends(get_period)]
-
-
-def excluded_days(db: InfluxV1, layout: Layout, settings: Settings, period: Period,
-                  exclude: bool) -> frozenset[date]:
-    """Days with registered events in `period`, when asked to leave them out."""
-    if not exclude:
-        return frozenset()
-    return event_days(events_during(db, layout, settings.report, period), settings.report,
-                      layout)

@@ -31,10 +31,10 @@ from reports.compare import compare, sides
 from reports.events import (
     Event,
     delete_event,
-    event_days,
     event_id,
     event_report,
     events_during,
+    excluded_days,
     list_events,
     save_event,
 )
@@ -117,17 +117,11 @@ def emit(fmt: str, data: Any, csv_text: str, out: TextIO, summary: str = "") -> 
         out.write(table(csv_text) + summary)
 
 
-def _excluded(ctx: Context, period: Period, on: bool) -> frozenset[date]:
-    if not on:
-        return frozenset()
-    return event_days(events_during(ctx.db, ctx.layout, ctx.settings.report, period),
-                      ctx.settings.report, ctx.layout)
-
-
 def cmd_utilization(args: argparse.Namespace, ctx: Context) -> None:
     period = period_of(args.first, args.last, args.month)
     r = utilization(ctx.db, ctx.layout, ctx.settings.report, period,
-                    _excluded(ctx, period, args.exclude_events))
+                    excluded_days(ctx.db, ctx.layout, ctx.settings.report, period,
+                                  args.exclude_events))
     warn_if_not_rolled_up(ctx, period, r.rollups_through)
     flagged = [f"{u.id} {u.flag}" for u in r.zones if u.flag]
     emit(args.format, r, export.utilization_csv(r), sys.stdout,
@@ -139,7 +133,8 @@ def cmd_utilization(args: argparse.Namespace, ctx: Context) -> None:
 def cmd_visits(args: argparse.Namespace, ctx: Context) -> None:
     period = period_of(args.first, args.last, args.month)
     r = visits(ctx.db, ctx.layout, ctx.settings.report, period, args.by,
-               _excluded(ctx, period, args.exclude_events))
+               excluded_days(ctx.db, ctx.layout, ctx.settings.report, period,
+                                  args.exclude_events))
     warn_if_not_rolled_up(ctx, period, r.rollups_through)
     trend = "n/a" if r.trend is None else f"{r.trend:+.1%}"
     so_far = ""
@@ -164,8 +159,8 @@ def cmd_compare(args: argparse.Namespace, ctx: Context) -> None:
               (args.before, args.after) if args.before else None, args.layout_change,
               tuple(args.versions) if args.versions else None)
     both = Period(min(s.before.first, s.after.first), max(s.before.last, s.after.last))
-    changes = compare(ctx.db, s.before_layout, cfg, s.before, s.after,
-                      _excluded(ctx, both, args.exclude_events), s.after_layout)
+    skip = excluded_days(ctx.db, ctx.layout, cfg, both, args.exclude_events)
+    changes = compare(ctx.db, s.before_layout, cfg, s.before, s.after, skip, s.after_layout)
     warn_if_not_rolled_up(ctx, s.after, through(ctx.db, ctx.layout.site.id))
     va, vb = s.before_layout.version, s.after_layout.version
     emit(args.format, {"before": s.before, "after": s.after, "before_version": va,

@@ -89,17 +89,6 @@ class Calendar:
         return t.weekday() * 24 + t.hour
 
 
-def overlap(a0: int, a1: int, spans: list[tuple[int, int]]) -> int:
-    """Milliseconds of [a0, a1) covered by sorted, disjoint spans."""
-    total = 0
-    for b0, b1 in spans:
-        if b0 >= a1:
-            break
-        if b1 > a0:
-            total += min(a1, b1) - max(a0, b0)
-    return total
-
-
 @dataclass(frozen=True)
 class Period:
     """Whole local days, first to last inclusive: what every report covers."""

@@ -20,6 +20,7 @@ from hubsense.influx import InfluxError, InfluxV1
 from hubsense.layout import LayoutError, load_layout
 from hubsense.settings import Settings, SettingsError, load_settings
 from reports.rollup import Rollup
+from reports.versions import load_versions
 
 log = logging.getLogger("reports.schedule")
 
@@ -27,9 +28,10 @@ log = logging.getLogger("reports.schedule")
 def catch_up_once(settings: Settings, now: Callable[[], float] = time.time,
                   since: date | None = None) -> int:
     """Roll up from the watermark to now; return the points written."""
-    layout = load_layout(settings.layout)
+    # Every layout version, so each day is rolled up with the layout in force then.
+    versions = load_versions(load_layout(settings.layout), settings.report)
     with InfluxV1(settings.influx) as db:
-        return Rollup(db, layout, settings.report).catch_up(int(now() * 1000), since)
+        return Rollup(db, versions, settings.report).catch_up(int(now() * 1000), since)
 
 
 def run(settings: Settings, every_s: float, stop: threading.Event,

@@ -14,12 +14,12 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api import examples
 from api.auth import require_scope
-from api.deps import InfluxDep, LayoutDep, PeriodDep, SettingsDep, excluded_days
+from api.deps import InfluxDep, LayoutDep, PeriodDep, SettingsDep
 from api.models import Message
 from reports import export
 from reports.chart import visits_svg
 from reports.compare import ZoneChange, compare, sides
-from reports.events import EventReport, event_report, events_during
+from reports.events import EventReport, event_report, events_during, excluded_days
 from reports.hours import Calendar, Period, ReportRangeError
 from reports.utilization import UtilizationReport, utilization
 from reports.visits import VisitsReport, visits
@@ -67,7 +67,7 @@ def get_utilization(_who: Reader, request: Request, db: InfluxDep, layout: Layou
                     settings: SettingsDep, period: PeriodDep, format: Format = None,
                     exclude_events: ExcludeEvents = False) -> Any:
     """Return utilization over whole local days, in opening hours; unknown is never free."""
-    days = excluded_days(db, layout, settings, period, exclude_events)
+    days = excluded_days(db, layout, settings.report, period, exclude_events)
     r = utilization(db, layout, settings.report, period, days)
     return csv_response(export.utilization_csv(r), "utilization") \
         if wants_csv(request, format) else r
@@ -77,7 +77,7 @@ def _visits(db: InfluxDep, layout: LayoutDep, settings: SettingsDep, period: Per
             by: Annotated[Literal["day", "week", "month"], Query()] = "day",
             exclude_events: ExcludeEvents = False) -> VisitsReport:
     return visits(db, layout, settings.report, period, by,
-                  excluded_days(db, layout, settings, period, exclude_events))
+                  excluded_days(db, layout, settings.report, period, exclude_events))
 
 
 VisitsDep = Annotated[VisitsReport, Depends(_visits)]
@@ -131,7 +131,7 @@ def get_compare(
               (before_version, after_version) if before_version and after_version else None)
     both = Period(min(s.before.first, s.after.first), max(s.before.last, s.after.last))
     changes = compare(db, s.before_layout, cfg, s.before, s.after,
-                      excluded_days(db, layout, settings, both, exclude_events), s.after_layout)
+                      excluded_days(db, layout, cfg, both, exclude_events), s.after_layout)
     return csv_response(export.compare_csv(changes), "compare") \
         if wants_csv(request, format) else changes
 
