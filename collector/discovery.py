@@ -95,7 +95,6 @@ class Discovery:
         self.configs: dict[str, dict[str, Any]] = (
             {self.topic(e, z): self.config(e, z)
              for z in layout.zones for e in zone_entities(layout, z)} if enabled else {})
-        self.cleared = 0
 
     @property
     def ours(self) -> str:
@@ -140,4 +139,3 @@ class Discovery:
             log.info("clearing Home Assistant discovery config %s: not in the layout",
                      msg.topic)
             client.publish(msg.topic, b"", qos=1, retain=True)
-            self.cleared += 1

@@ -107,8 +107,7 @@ class Ingest:
         if obs.measure is Measure.PASSAGE:
             p = obs.payload
             assert p.boot is not None and p.ins is not None and p.outs is not None
-            with self.lock:  # the state thread never touches it, but a test may
-                delta = self.visits.step((obs.node, obs.n), p.boot, obs.ts_ms, p.ins, p.outs)
+            delta = self.visits.step((obs.node, obs.n), p.boot, obs.ts_ms, p.ins, p.outs)
             if delta is not None:
                 out.append(self.lines.visits(obs, *delta))
         with self.lock:

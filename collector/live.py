@@ -41,7 +41,6 @@ class LiveState:
         self._nodes: dict[str, NodeHealth] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="live-state", daemon=True)
-        self.evaluations = 0
 
     def start(self) -> LiveState:
         self._thread.start()
@@ -103,7 +102,6 @@ class LiveState:
                 points.append(lines.zone_state(z, now))
         if points:
             self._emit(points)
-        self.evaluations += 1
 
     def _health(self, node: str, now: int) -> NodeHealth:
         i = self.ingest

@@ -27,12 +27,36 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.client import MQTTMessage
 from paho.mqtt.enums import MQTTErrorCode
 from paho.mqtt.exception import MalformedPacket
+from paho.mqtt.packettypes import PacketTypes
+from paho.mqtt.properties import Properties
+
+from hubsense.settings import MqttSettings
 
 _PUBLISH = 0x30
 _PUBACK = 0x40
 _READ_SIZE = 256 * 1024
 _PUBACK_PACK = struct.Struct("!BBH").pack
 _MAX_MATCHES = 10_000  # distinct topics remembered; a flood of new ones only empties it
+
+
+# How long the broker keeps a collector's session (and queues for it) while away.
+SESSION_EXPIRY_S = 24 * 3600
+
+
+def connect_persistent(client: mqtt.Client, m: MqttSettings) -> None:
+    """Connect in the background to the session kept under this client id, and loop."""
+    props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
+    props.SessionExpiryInterval = SESSION_EXPIRY_S
+    client.connect_async(m.host, m.port, keepalive=m.keepalive_s, clean_start=False,
+                         properties=props)
+    client.loop_start()
+
+
+def shut(client: mqtt.Client) -> None:
+    """Disconnect, end the loop and close every socket paho holds."""
+    client.disconnect()
+    client.loop_stop()
+    release(client)
 
 
 def release(client: mqtt.Client) -> None:

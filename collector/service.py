@@ -12,7 +12,6 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
-from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
@@ -23,7 +22,7 @@ from collector.ingest import Ingest
 from collector.live import LiveState
 from collector.metrics import Metrics
 from collector.metrics_http import MetricsServer
-from collector.mqttclient import FastClient, release
+from collector.mqttclient import FastClient, connect_persistent, shut
 from collector.sharing import StateFeed, subscriptions
 from collector.spool import Spool
 from collector.writer import BatchWriter, Item
@@ -41,7 +40,6 @@ from hubsense.state import SiteTracker, Thresholds
 log = logging.getLogger(__name__)
 
 # Keep the session (and the messages queued in it) for a day of collector downtime.
-SESSION_EXPIRY_S = 24 * 3600
 # Bound paho's own outgoing queue (state publishes while the broker is away).
 MAX_OUTGOING_QUEUE = 10_000
 
@@ -108,12 +106,8 @@ class Collector:
         self.writer.start()
         if self.metrics_server:
             self.metrics_server.start()
-        props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
-        props.SessionExpiryInterval = SESSION_EXPIRY_S
         m = self.settings.mqtt
-        self.client.connect_async(m.host, m.port, keepalive=m.keepalive_s, clean_start=False,
-                                  properties=props)
-        self.client.loop_start()
+        connect_persistent(self.client, m)
         if not self.connected.wait(timeout):
             self.stop()
             raise TimeoutError(f"collector could not connect to MQTT at {m.host}:{m.port}")
@@ -139,9 +133,7 @@ class Collector:
                 info.wait_for_publish(5)
             except (RuntimeError, ValueError):
                 log.warning("could not publish collector offline status")
-        self.client.disconnect()
-        self.client.loop_stop()
-        release(self.client)
+        shut(self.client)
         self.influx.close()
         self.dead_letters.close()
         if self.metrics_server:

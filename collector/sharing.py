@@ -49,20 +49,16 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
-from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from collector.ingest import Ingest
-from collector.mqttclient import release
+from collector.mqttclient import connect_persistent, shut
 from hubsense.contract import node_subscriptions
 from hubsense.settings import Credentials, MqttSettings
 
 log = logging.getLogger(__name__)
-
-SESSION_EXPIRY_S = 24 * 3600
-
 
 def subscriptions(site: str, group: str | None) -> list[str]:
     """The node topic filters of the points stream, shared when in a group."""
@@ -87,18 +83,11 @@ class StateFeed:
         self.client = c
 
     def start(self) -> StateFeed:
-        props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
-        props.SessionExpiryInterval = SESSION_EXPIRY_S
-        m = self._mqtt
-        self.client.connect_async(m.host, m.port, keepalive=m.keepalive_s, clean_start=False,
-                                  properties=props)
-        self.client.loop_start()
+        connect_persistent(self.client, self._mqtt)
         return self
 
     def stop(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
-        release(self.client)
+        shut(self.client)
 
     def _on_connect(self, client: mqtt.Client, _u: Any, _f: mqtt.ConnectFlags, rc: ReasonCode,
                     _p: Properties | None) -> None:

@@ -80,10 +80,10 @@ class BatchWriter:
         self._thread.start()
         return self
 
-    def put(self, lines: list[str], mid: int = 0, qos: int = 0, gen: int = 0) -> None:
-        """Queue one item now (any thread)."""
+    def put(self, lines: list[str]) -> None:
+        """Queue derived points now (any thread); nothing to acknowledge for them."""
         self.idle.clear()
-        self._q.put([Item(lines, mid, qos, gen)])
+        self._q.put([Item(lines, 0, 0, 0)])
 
     # The MQTT thread's path: begin() before handling a message, add() its item,
     # hand_over() when the socket is drained. One queue hand-over per message
@@ -184,6 +184,8 @@ class BatchWriter:
 
     def _replay(self) -> bool:
         """Write spooled batches oldest first; True once the spool is empty."""
+        if self.spool and time.monotonic() < self._retry_at:
+            return False  # backing off: don't read the oldest file just to keep it
         while self.spool:
             body = self.spool.oldest()
             assert body is not None
