@@ -226,7 +226,7 @@ class BatchWriter:
         try:
             self.influx.write_lines(body)
         except InfluxError as exc:
-            if "database not found" in str(exc):
+            if exc.missing:
                 self._db_ready = False
                 raise InfluxError(str(exc), retryable=True) from exc
             raise

@@ -57,6 +57,12 @@ class InfluxError(Exception):
         super().__init__(message)
         self.retryable = retryable
 
+    @property
+    def missing(self) -> bool:
+        """The database or retention policy does not exist (yet): nothing written so far."""
+        text = str(self)
+        return "database not found" in text or "retention policy not found" in text
+
 
 @dataclass
 class Series:

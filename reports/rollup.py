@@ -151,7 +151,7 @@ def watermark(db: InfluxV1, site: str) -> int | None:
     try:
         series = db.query(q, {"site": site})
     except InfluxError as exc:  # no rollup yet: not even the retention policy
-        if "retention policy not found" in str(exc) or "database not found" in str(exc):
+        if exc.missing:
             return None
         raise
     return int(series[0].values[0][1]) if series else None

@@ -166,7 +166,7 @@ def count(db: InfluxV1, measurement: str, field: str = "seq") -> int:
     try:
         series = db.query(f'SELECT count("{field}") FROM "{measurement}"')
     except InfluxError as exc:
-        if "database not found" in str(exc):
+        if exc.missing:
             return 0
         raise
     return int(series[0].values[0][1]) if series else 0
