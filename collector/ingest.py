@@ -19,12 +19,13 @@ from hubsense.contract import (
     Observation,
     Reject,
     RejectedMessage,
-    check_clock,
     check_observation,
+    event_time,
     input_topic,
     parse_heartbeat,
     parse_node_topic,
     parse_observation,
+    require_node,
 )
 from hubsense.layout import Input, Layout, Measure
 from hubsense.state import SiteTracker
@@ -131,12 +132,10 @@ class Ingest:
         _check_size(payload)
         if t.leaf is NodeTopic.INPUT:
             return self._observed(parse_observation(self.layout, t, payload, now), now)
-        if self.layout.node(t.node) is None:
-            raise RejectedMessage(Reject.UNKNOWN_NODE, f"node '{t.node}' is not in the layout")
+        require_node(self.layout, t.node)
         if t.leaf is NodeTopic.HEARTBEAT:
             hb = parse_heartbeat(payload)
-            ts = hb.ts if hb.synced else now
-            check_clock(ts, now)
+            ts = event_time(hb.ts, hb.synced, now)
             if self.derived:
                 with self.lock:
                     self.tracker.heard(t.node, now)

@@ -15,7 +15,7 @@ from typing import Annotated, NamedTuple, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
-from hubsense.layout import ID_RE, Input, Layout, Measure
+from hubsense.layout import ID_RE, Input, Layout, Measure, Node
 
 VERSION = "v1"
 ROOT = f"hubsense/{VERSION}"
@@ -185,6 +185,21 @@ def _validate_json(model: type[M], raw: bytes) -> M:
 _RANGE_ERRORS = frozenset({"greater_than_equal", "less_than_equal", "greater_than", "less_than"})
 
 
+def event_time(ts_ms: int, synced: bool, now_ms: int) -> int:
+    """When a message happened: the node's clock once synced (an unsynced one counts
+    from 1970/2000, so the server's time stands in), refused when far off."""
+    ts = ts_ms if synced else now_ms
+    check_clock(ts, now_ms)
+    return ts
+
+
+def require_node(layout: Layout, node_id: str) -> Node:
+    node = layout.node(node_id)
+    if node is None:
+        raise RejectedMessage(Reject.UNKNOWN_NODE, f"node '{node_id}' is not in the layout")
+    return node
+
+
 def check_clock(ts_ms: int, now_ms: int) -> None:
     if ts_ms > now_ms + MAX_FUTURE_MS:
         raise RejectedMessage(Reject.CLOCK, f"ts {ts_ms} is in the future")
@@ -195,9 +210,7 @@ def check_clock(ts_ms: int, now_ms: int) -> None:
 def parse_observation(layout: Layout, topic: ParsedTopic, raw: bytes,
                       now_ms: int | None = None) -> Observation:
     """Validate an input message against the contract and the layout."""
-    node = layout.node(topic.node)
-    if node is None:
-        raise RejectedMessage(Reject.UNKNOWN_NODE, f"node '{topic.node}' is not in the layout")
+    node = require_node(layout, topic.node)
     inp = node.input(topic.n)
     if inp is None:
         raise RejectedMessage(Reject.UNKNOWN_INPUT, f"node '{node.id}' has no input {topic.n}")
@@ -221,8 +234,7 @@ def check_observation(node: str, inp: Input, zone: str, raw: bytes,
     if p.laeq is not None and p.lamax is not None and p.lamax < p.laeq:
         raise RejectedMessage(Reject.RANGE, "lamax below laeq")
     now = int(time.time() * 1000) if now_ms is None else now_ms
-    ts = p.ts if p.synced else now  # an unsynced node clock counts from 1970/2000
-    check_clock(ts, now)
+    ts = event_time(p.ts, p.synced, now)
     return Observation(node, inp.n, inp.measures, zone, inp.desk, ts, p.seq, p.synced, p)
 
 
