@@ -7,15 +7,15 @@ reconnects late knows the state within one round trip, without a database.
 from __future__ import annotations
 
 import logging
-import secrets
 from typing import Any
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
+from paho.mqtt.enums import MQTTProtocolVersion
 from paho.mqtt.reasoncodes import ReasonCode
 
 from api.live import LiveState
 from hubsense.contract import ROOT, collector_status_topic
+from hubsense.mqttlink import make_client
 from hubsense.settings import Settings, require_credentials
 
 log = logging.getLogger(__name__)
@@ -34,10 +34,8 @@ class StateSubscriber:
         self.live = live
         self.topics = subscriptions(live.layout.site.id)
         self._stopping = False
-        # A unique client id: two API instances must not take over each other's session.
-        self.client = mqtt.Client(CallbackAPIVersion.VERSION2,
-                                  client_id=f"hubsense-api-{secrets.token_hex(4)}")
-        self.client.username_pw_set(creds.username, creds.password.get_secret_value())
+        # The broker makes the login the client id: a second API instance needs its own.
+        self.client = make_client(settings.mqtt, creds, protocol=MQTTProtocolVersion.MQTTv311)
         self.client.reconnect_delay_set(min_delay=1, max_delay=10)
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect

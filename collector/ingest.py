@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 
 from collector.lines import LineBuilder
@@ -28,6 +29,7 @@ from hubsense.contract import (
     require_node,
 )
 from hubsense.layout import Input, Layout, Measure
+from hubsense.passages import Total
 from hubsense.state import SiteTracker
 
 log = logging.getLogger(__name__)
@@ -71,6 +73,7 @@ class Ingest:
         # Node health, read by the state thread under `lock`.
         self.online: dict[str, bool] = {}
         self.heartbeats: dict[str, tuple[HeartbeatPayload, int]] = {}
+        self.implausible: Counter[str] = Counter()  # per node: refused entrance jumps
         self.visits = VisitCounter()
         # Every valid input topic, resolved once: what parse_node_topic and the
         # layout would answer, for one dict lookup. Anything else takes the full path.
@@ -78,11 +81,11 @@ class Ingest:
             input_topic(self.site, node.id, inp.n): (node.id, inp, layout.zone_of(inp))
             for node in layout.nodes for inp in node.inputs}
 
-    def handle(self, topic: str, payload: bytes) -> list[str]:
+    def handle(self, topic: str, payload: bytes, retained: bool = False) -> list[str]:
         """Return the lines to write for one message; never raises."""
         self.metrics.messages += 1  # only the MQTT thread writes this counter
         try:
-            return self._handle(topic, payload)
+            return self._handle(topic, payload, retained)
         except RejectedMessage as rej:
             self.reject(topic, payload, rej)
         except Exception:  # a bug must cost one message, not the loop
@@ -108,13 +111,24 @@ class Ingest:
         if obs.measure is Measure.PASSAGE:
             p = obs.payload
             assert p.boot is not None and p.ins is not None and p.outs is not None
-            delta = self.visits.step((obs.node, obs.n), p.boot, obs.ts_ms, p.ins, p.outs)
-            if delta is not None:
-                out.append(self.lines.visits(obs, *delta))
+            step = self.visits.step((obs.node, obs.n), Total(obs.ts_ms, p.boot, p.ins, p.outs))
+            if step is not None and step.implausible:
+                self._implausible(obs)
+            elif step is not None:
+                out.append(self.lines.visits(obs, step.ins, step.outs))
         with self.lock:
             self.tracker.observe(obs, now)
         self._changed()
         return out
+
+    def _implausible(self, obs: Observation) -> None:
+        """A door's totals jumped further than people walk: no visits, and say so."""
+        self.metrics.inc("implausible_passages")
+        with self.lock:
+            self.implausible[obs.node] += 1
+        self._rlog.warning("implausible", "node %s input %d: entrance totals jumped to in=%s "
+                           "out=%s, more than people can walk through; not counted as visits",
+                           obs.node, obs.n, obs.payload.ins, obs.payload.outs)
 
     def _changed(self) -> None:
         # set() takes a lock, is_set() only reads. Skipping is safe: the state thread
@@ -122,14 +136,16 @@ class Ingest:
         if not self.changed.is_set():
             self.changed.set()
 
-    def _handle(self, topic: str, payload: bytes) -> list[str]:
+    def _handle(self, topic: str, payload: bytes, retained: bool) -> list[str]:
         now = int(self.clock() * 1000)
         known = self._inputs.get(topic)
-        if known is not None:
+        if known is not None and not retained:
             _check_size(payload)
             return self._observed(check_observation(*known, payload, now), now)
         t = parse_node_topic(topic, self.site)
         _check_size(payload)
+        if retained and t.leaf is not NodeTopic.STATUS:
+            raise RejectedMessage(Reject.RETAINED, "a node retains its status only")
         if t.leaf is NodeTopic.INPUT:
             return self._observed(parse_observation(self.layout, t, payload, now), now)
         require_node(self.layout, t.node)

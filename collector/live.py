@@ -111,7 +111,8 @@ class LiveState:
             last_seen_ms=i.tracker.last_seen(node), last_heartbeat_ms=hb_ts,
             boot=hb.boot if hb else None, fw=hb.fw if hb else None,
             uptime_s=hb.uptime_s if hb else None, heap_free=hb.heap_free if hb else None,
-            rssi=hb.rssi if hb else None, drops=hb.drops if hb else None)
+            rssi=hb.rssi if hb else None, drops=hb.drops if hb else None,
+            implausible_counts=i.implausible[node])
 
     def _send(self, topic: str, payload: str) -> None:
         self._publish(topic, payload.encode())

@@ -29,6 +29,7 @@ class Metrics:
         self.spool_bytes = 0
         self.spool_full = 0
         self.dead_letters = 0
+        self.implausible_passages = 0
         self.logs_suppressed = 0
         self.last_error = ""
         self.last_error_ts = 0.0
@@ -85,6 +86,9 @@ class Metrics:
                      self.spool_full),
                 _one("dead_letters_total", "counter", "rejections kept in the dead-letter file",
                      self.dead_letters),
+                _one("implausible_passages_total", "counter",
+                     "entrance totals that jumped further than people walk (not visits)",
+                     self.implausible_passages),
                 _one("logs_suppressed_total", "counter", "log lines held back by rate limits",
                      self.logs_suppressed),
                 _one("last_error_timestamp_seconds", "gauge", "time of the last write error",

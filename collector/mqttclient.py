@@ -27,9 +27,8 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.client import MQTTMessage
 from paho.mqtt.enums import MQTTErrorCode
 from paho.mqtt.exception import MalformedPacket
-from paho.mqtt.packettypes import PacketTypes
-from paho.mqtt.properties import Properties
 
+from hubsense.mqttlink import MAX_RECEIVE_PACKET, connect_properties
 from hubsense.settings import MqttSettings
 
 _PUBLISH = 0x30
@@ -44,28 +43,12 @@ SESSION_EXPIRY_S = 24 * 3600
 
 
 def connect_persistent(client: mqtt.Client, m: MqttSettings) -> None:
-    """Connect in the background to the session kept under this client id, and loop."""
-    props = Properties(PacketTypes.CONNECT)  # type: ignore[no-untyped-call]
-    props.SessionExpiryInterval = SESSION_EXPIRY_S
+    """Connect in the background to the session kept under this login, and loop."""
     client.connect_async(m.host, m.port, keepalive=m.keepalive_s, clean_start=False,
-                         properties=props)
+                         properties=connect_properties(SESSION_EXPIRY_S))
     client.loop_start()
 
 
-def shut(client: mqtt.Client) -> None:
-    """Disconnect, end the loop and close every socket paho holds."""
-    client.disconnect()
-    client.loop_stop()
-    release(client)
-
-
-def release(client: mqtt.Client) -> None:
-    """Close a stopped client's socket and paho's wake-up socket pair.
-
-    paho leaves the pair to the garbage collector, which warns (ResourceWarning)
-    whenever it gets there first.
-    """
-    client._reset_sockets()
 
 
 class FastClient(mqtt.Client):
@@ -169,6 +152,11 @@ class FastClient(mqtt.Client):
             mult *= 128
             if i - pos > 4:
                 raise ValueError("remaining length longer than 4 bytes")
+        if length > MAX_RECEIVE_PACKET:
+            # We told the broker our maximum in CONNECT; a larger packet is a protocol
+            # error, dropped with the connection before a byte more of it is buffered.
+            raise ValueError(f"a {length}-byte packet exceeds our maximum of "
+                             f"{MAX_RECEIVE_PACKET}")
         if end - i < length:
             return None
         self._rpos = i + length

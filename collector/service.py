@@ -11,10 +11,8 @@ from types import FrameType
 from typing import Any
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
-from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from collector.deadletter import DeadLetters
 from collector.discovery import Discovery
@@ -22,7 +20,7 @@ from collector.ingest import Ingest
 from collector.live import LiveState
 from collector.metrics import Metrics
 from collector.metrics_http import MetricsServer
-from collector.mqttclient import FastClient, connect_persistent, shut
+from collector.mqttclient import FastClient, connect_persistent
 from collector.sharing import StateFeed, subscriptions
 from collector.spool import Spool
 from collector.writer import BatchWriter, Item
@@ -34,6 +32,7 @@ from hubsense.contract import (
 )
 from hubsense.influx import InfluxV1
 from hubsense.layout import Layout, load_layout
+from hubsense.mqttlink import make_client, shut
 from hubsense.settings import Settings, require_credentials
 from hubsense.state import SiteTracker, Thresholds
 
@@ -74,8 +73,8 @@ class Collector:
             source = self.ingest
             if cfg.share_group:
                 source = Ingest(self.layout, tracker, Metrics(), clock, raw=False)
-                self.feed = StateFeed(settings.mqtt, self._creds, cfg.client_id, source,
-                                      self.writer.put)
+                state_creds = require_credentials(cfg.state_mqtt, "collector.state")
+                self.feed = StateFeed(settings.mqtt, state_creds, source, self.writer.put)
             self.live = LiveState(source, self._publish_state, self.writer.put,
                                   cfg.evaluate_interval_s)
             self.discovery = Discovery(self.layout, cfg.ha_prefix, cfg.ha_discovery)
@@ -86,9 +85,9 @@ class Collector:
         self.client = self._make_client()
 
     def _make_client(self) -> FastClient:
-        c = FastClient(CallbackAPIVersion.VERSION2, client_id=self.settings.collector.client_id,
-                        protocol=mqtt.MQTTv5, manual_ack=True)
-        c.username_pw_set(self._creds.username, self._creds.password.get_secret_value())
+        c = make_client(self.settings.mqtt, self._creds, client_class=FastClient,
+                        manual_ack=True)
+        assert isinstance(c, FastClient)
         if self.live:  # the status topic says whether live state is kept
             c.will_set(collector_status_topic(self.site), OFFLINE, qos=1, retain=True)
         if self.discovery:
@@ -153,9 +152,7 @@ class Collector:
         if rc.is_failure:
             log.error("MQTT connection refused: %s", rc)
             return
-        opts = SubscribeOptions(qos=1)
-        group = self.settings.collector.share_group
-        client.subscribe([(t, opts) for t in subscriptions(self.site, group)])
+        client.subscribe(subscriptions(self.site, self.settings.collector.share_group))
         if self.live:
             client.publish(collector_status_topic(self.site), ONLINE, qos=1, retain=True)
             self.live.forget()
@@ -174,7 +171,7 @@ class Collector:
         if self._closing:
             return
         self.writer.begin()  # before counting it: "idle" must never see it half-done
-        lines = self.ingest.handle(msg.topic, bytes(msg.payload))
+        lines = self.ingest.handle(msg.topic, bytes(msg.payload), msg.retain)
         # The connection it came on: an ack never crosses a reconnect.
         self.writer.add(Item(lines, msg.mid, msg.qos, self.client.connection))
 

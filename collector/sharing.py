@@ -20,8 +20,9 @@ messages are left to whichever member the shared subscription chose. Only the
 owner publishes the collector status topic (its will says "offline"), the
 retained state and the Home Assistant discovery configs.
 
-The state feed has its own persistent session (client id `<client_id>-state`),
-so a restarted owner catches up on what it missed, as a single collector
+The state feed has its own login (`collector.state_mqtt`: the broker allows
+one connection per login) and its own persistent session, so a restarted owner
+catches up on what it missed, as a single collector
 does. It acknowledges on receipt: a visits point derived in the flush interval
 before an owner crash can be lost; live state itself is rebuilt from the
 nodes' next messages, which re-publish every input with each heartbeat.
@@ -48,35 +49,40 @@ from collections.abc import Callable
 from typing import Any
 
 import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.properties import Properties
 from paho.mqtt.reasoncodes import ReasonCode
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from collector.ingest import Ingest
-from collector.mqttclient import connect_persistent, shut
+from collector.mqttclient import connect_persistent
 from hubsense.contract import node_subscriptions
+from hubsense.mqttlink import make_client, shut
 from hubsense.settings import Credentials, MqttSettings
 
 log = logging.getLogger(__name__)
 
-def subscriptions(site: str, group: str | None) -> list[str]:
-    """The node topic filters of the points stream, shared when in a group."""
-    topics = node_subscriptions(site)
-    return [f"$share/{group}/{t}" for t in topics] if group else topics
+def subscriptions(site: str, group: str | None) -> list[tuple[str, SubscribeOptions]]:
+    """The node topic filters of the points stream (shared when in a group), with
+    their options: a retained observation or heartbeat is refused, so the
+    collector must see the retain flag as published (retainAsPublished) and
+    must not be sent old ones on subscribing (retainHandling 2)."""
+    out = []
+    for topic, retained_ok in node_subscriptions(site):
+        opts = (SubscribeOptions(qos=1) if retained_ok else
+                SubscribeOptions(qos=1, retainAsPublished=True, retainHandling=2))
+        out.append((f"$share/{group}/{topic}" if group else topic, opts))
+    return out
 
 
 class StateFeed:
     """The live-state owner's own view of every node message, in a share group."""
 
-    def __init__(self, mqtt_settings: MqttSettings, creds: Credentials, client_id: str,
+    def __init__(self, mqtt_settings: MqttSettings, creds: Credentials,
                  ingest: Ingest, put: Callable[[list[str]], None]) -> None:
         self._mqtt = mqtt_settings
         self.ingest = ingest
         self._put = put
-        c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"{client_id}-state",
-                        protocol=mqtt.MQTTv5)
-        c.username_pw_set(creds.username, creds.password.get_secret_value())
+        c = make_client(mqtt_settings, creds)
         c.reconnect_delay_set(1, 5)
         c.on_connect = self._on_connect
         c.on_message = self._on_message
@@ -94,10 +100,9 @@ class StateFeed:
         if rc.is_failure:
             log.error("state feed: MQTT connection refused: %s", rc)
             return
-        opts = SubscribeOptions(qos=1)
-        client.subscribe([(t, opts) for t in subscriptions(self.ingest.site, None)])
+        client.subscribe(subscriptions(self.ingest.site, None))
 
     def _on_message(self, _c: mqtt.Client, _u: Any, msg: mqtt.MQTTMessage) -> None:
-        lines = self.ingest.handle(msg.topic, bytes(msg.payload))
+        lines = self.ingest.handle(msg.topic, bytes(msg.payload), msg.retain)
         if lines:
             self._put(lines)

@@ -20,6 +20,11 @@ from hubsense.layout import ID_RE, Input, Layout, Measure, Node
 VERSION = "v1"
 ROOT = f"hubsense/{VERSION}"
 
+# The largest MQTT packet anyone may send to a hubsense broker (it disconnects
+# the sender of a larger one after reading its first bytes): a node's packets
+# stay under 320 bytes, the collector's state and discovery messages under 2 KB.
+MAX_PACKET_SIZE = 4096
+
 ONLINE = b"online"
 OFFLINE = b"offline"
 
@@ -46,9 +51,11 @@ def collector_status_topic(site: str) -> str:
     return f"{ROOT}/{site}/collector/status"
 
 
-def node_subscriptions(site: str) -> list[str]:
-    return [f"{ROOT}/{site}/node/+/in/+", f"{ROOT}/{site}/node/+/status",
-            f"{ROOT}/{site}/node/+/heartbeat"]
+def node_subscriptions(site: str) -> list[tuple[str, bool]]:
+    """The node topic filters, each with whether its messages may be retained
+    (a node retains its status only)."""
+    return [(f"{ROOT}/{site}/node/+/in/+", False), (f"{ROOT}/{site}/node/+/status", True),
+            (f"{ROOT}/{site}/node/+/heartbeat", False)]
 
 
 class Reject(StrEnum):
@@ -61,6 +68,7 @@ class Reject(StrEnum):
     WRONG_MEASURE = "wrong_measure"
     RANGE = "out_of_range"
     CLOCK = "bad_timestamp"
+    RETAINED = "retained"  # a node retains its status, nothing else
 
 
 class RejectedMessage(Exception):
@@ -108,37 +116,46 @@ Seq = Annotated[int, Field(ge=0, le=2**31 - 1)]
 BootId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{4,16}$")]
 
 
+# A node's clock in ms since the Unix epoch, up to the year 2100: a larger
+# integer is not a time, and past 2**63 not even an InfluxDB integer.
+Millis = Annotated[int, Field(ge=0, le=4_102_444_800_000)]
+# Counters that a node keeps since its boot, bounded where an int32 of the
+# firmware would wrap anyway.
+Count32 = Annotated[int, Field(ge=0, le=2**31 - 1)]
+
+
 class _Payload(BaseModel):
     # Strict: the contract says bool and int, so "yes", 1 or "7" are rejections,
-    # not values pydantic's lax mode would quietly coerce.
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True)
+    # not values pydantic's lax mode would quietly coerce. Fields go by their
+    # wire names only ("in", not "ins"): one spelling per field.
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=False, strict=True)
 
 
 class ObservationPayload(_Payload):
     """What a node publishes on `.../in/<n>`; exactly the field its measure needs."""
 
     seq: Seq
-    ts: int = Field(ge=0, description="node clock, ms since the Unix epoch")
+    ts: Millis = Field(description="node clock, ms since the Unix epoch")
     synced: bool = True
     present: bool | None = None
     count: int | None = Field(default=None, ge=0, le=1000)
     laeq: float | None = Field(default=None, ge=0, le=140)
     lamax: float | None = Field(default=None, ge=0, le=140)
     boot: BootId | None = None
-    ins: int | None = Field(default=None, alias="in", ge=0, le=2**31 - 1)
-    outs: int | None = Field(default=None, alias="out", ge=0, le=2**31 - 1)
+    ins: Count32 | None = Field(default=None, alias="in")
+    outs: Count32 | None = Field(default=None, alias="out")
 
 
 class HeartbeatPayload(_Payload):
     seq: Seq
-    ts: int = Field(ge=0)
+    ts: Millis
     synced: bool = True
     boot: BootId
     fw: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z.+-]{1,24}$")]
-    uptime_s: int = Field(ge=0)
-    heap_free: int = Field(ge=0)
+    uptime_s: Count32  # 68 years
+    heap_free: int = Field(ge=0, le=64 * 1024 * 1024)  # an ESP32 with 8 MB PSRAM has less
     rssi: int | None = Field(default=None, ge=-127, le=0)
-    drops: int = Field(ge=0)
+    drops: Count32
 
 
 _FIELDS: dict[Measure, tuple[str, ...]] = {
@@ -174,12 +191,28 @@ M = TypeVar("M", bound=BaseModel)
 
 def _validate_json(model: type[M], raw: bytes) -> M:
     try:
-        return model.model_validate_json(raw)
+        p = model.model_validate_json(raw)
     except ValidationError as exc:
         err = exc.errors()[0]
         loc = ".".join(str(p) for p in err["loc"]) or "payload"
         reason = Reject.RANGE if err["type"] in _RANGE_ERRORS else Reject.PAYLOAD
         raise RejectedMessage(reason, f"{loc}: {err['msg']}") from None
+    _refuse_repeated_keys(raw, p)
+    return p
+
+
+def _refuse_repeated_keys(raw: bytes, p: BaseModel) -> None:
+    """Refuse a payload that names a field twice (JSON parsers keep the last).
+
+    Counting quotes is exact here, and a fraction of a JSON parse: a payload
+    that validated has only known keys and string values of hex or [0-9A-Za-z.+-],
+    neither of which can hold a quote, so it has exactly two quotes per key and
+    per string value, and any more mean a key was repeated.
+    """
+    fields = p.model_fields_set
+    strings = sum(1 for f in fields if isinstance(getattr(p, f), str))
+    if raw.count(b'"') != 2 * (len(fields) + strings):
+        raise RejectedMessage(Reject.PAYLOAD, "a field is named more than once")
 
 
 _RANGE_ERRORS = frozenset({"greater_than_equal", "less_than_equal", "greater_than", "less_than"})

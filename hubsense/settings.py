@@ -7,14 +7,23 @@ Unknown or misspelt keys are an error that names the key.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Self
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -22,15 +31,42 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from hubsense.passwords import MIN_TOKEN, check_secret
+
 
 class _Section(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+def is_loopback(host: str) -> bool:
+    """True for a host that cannot be reached from the network (plain text is fine there)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 class MqttSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(default=1883, ge=1, le=65535)
     keepalive_s: int = Field(default=30, ge=5, le=600)
+    tls: bool = Field(default=False, description="connect with TLS (required off loopback)")
+    ca_file: Path | None = Field(default=None, description="the site CA that signed the "
+                                 "broker's certificate (`hubsense tls init`); default: the "
+                                 "system's CAs")
+
+    @model_validator(mode="after")
+    def _tls_off_loopback(self) -> Self:
+        # Passwords cross the network in every CONNECT: never in clear text.
+        if not self.tls and not is_loopback(self.host):
+            raise ValueError(f"MQTT to {self.host} without TLS: set mqtt.tls = true and "
+                             f"mqtt.port to the broker's TLS port (8883); plain MQTT is "
+                             f"for loopback only")
+        if self.ca_file is not None and not self.tls:
+            raise ValueError("mqtt.ca_file is set but mqtt.tls is not")
+        return self
 
 
 class InfluxSettings(_Section):
@@ -40,27 +76,36 @@ class InfluxSettings(_Section):
     password: SecretStr | None = None
     timeout_s: float = Field(default=10.0, gt=0)
 
-
-_PLACEHOLDERS = frozenset({"", "changeme", "change-me", "password", "secret", "hubsense"})
+    @field_validator("password")
+    @classmethod
+    def _strong(cls, v: SecretStr | None) -> SecretStr | None:
+        if v is not None:
+            check_secret(v.get_secret_value())
+        return v
 
 
 class Credentials(_Section):
-    """MQTT login of one service; placeholder passwords are refused."""
+    """MQTT login of one service instance; weak or placeholder passwords are refused.
 
-    username: str = Field(min_length=1, max_length=64)
+    The broker makes the login the client id (deploy/broker.py): two running
+    instances need two logins.
+    """
+
+    username: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
     password: SecretStr
 
     @field_validator("password")
     @classmethod
-    def _no_placeholder(cls, v: SecretStr) -> SecretStr:
-        if v.get_secret_value().lower() in _PLACEHOLDERS:
-            raise ValueError("is empty or a placeholder; set a real secret")
+    def _strong(cls, v: SecretStr) -> SecretStr:
+        check_secret(v.get_secret_value())
         return v
 
 
 class CollectorSettings(_Section):
     mqtt: Credentials | None = None
-    client_id: str = "hubsense-collector"
+    state_mqtt: Credentials | None = Field(
+        default=None, description="in a share group, the live-state owner's second login, "
+                                  "for its view of the whole stream (collector/sharing.py)")
     batch_size: int = Field(default=5000, ge=1, le=100_000)
     flush_interval_s: float = Field(default=0.2, gt=0, le=60)
     evaluate_interval_s: float = Field(default=1.0, gt=0, le=60)
@@ -75,6 +120,25 @@ class CollectorSettings(_Section):
     ha_discovery: bool = Field(default=True, description="Home Assistant MQTT discovery")
     ha_prefix: str = Field(default="homeassistant", pattern=r"^[A-Za-z0-9_-]{1,64}$")
 
+    @model_validator(mode="after")
+    def _state_login(self) -> Self:
+        if self.share_group and self.live_state and self.state_mqtt is None:
+            raise ValueError("the live-state owner of a share group needs collector.state_mqtt, "
+                             "a second login for its whole-stream connection")
+        if (self.state_mqtt is not None and self.mqtt is not None
+                and self.state_mqtt.username == self.mqtt.username):
+            raise ValueError("collector.state_mqtt must be another login than collector.mqtt: "
+                             "the broker allows one connection per login")
+        return self
+
+
+class BrokerSettings(_Section):
+    """Logins the broker has besides the services' own (`hubsense broker render`)."""
+
+    homeassistant: Credentials | None = Field(
+        default=None, description="Home Assistant's read-only login: discovery, live state "
+                                  "and the collector's status")
+
 
 class StaffToken(_Section):
     """A bearer token for the staff API and what it may read."""
@@ -87,9 +151,8 @@ class StaffToken(_Section):
 
     @field_validator("token")
     @classmethod
-    def _long_enough(cls, v: SecretStr) -> SecretStr:
-        if len(v.get_secret_value()) < 24 or v.get_secret_value().lower() in _PLACEHOLDERS:
-            raise ValueError("must be a random secret of at least 24 characters")
+    def _strong(cls, v: SecretStr) -> SecretStr:
+        check_secret(v.get_secret_value(), MIN_TOKEN)
         return v
 
 
@@ -177,6 +240,7 @@ class Settings(BaseSettings):
     influx: InfluxSettings = InfluxSettings()
     state: StateSettings = StateSettings()
     collector: CollectorSettings = CollectorSettings()
+    broker: BrokerSettings = BrokerSettings()
     api: ApiSettings = ApiSettings()
     report: ReportSettings = ReportSettings()
 

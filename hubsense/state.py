@@ -85,6 +85,9 @@ class NodeHealth(BaseModel):
     heap_free: int | None = None
     rssi: int | None = None
     drops: int | None = None
+    # Entrance totals that jumped further than people walk since the collector
+    # started (hubsense.passages): a broken or forged counter, not visits.
+    implausible_counts: int = 0
 
 
 @dataclass(frozen=True)

@@ -1,34 +1,23 @@
-"""Entrance running totals to entries, with reboots and counter resets recognised."""
+"""Stored entrance totals to entries, read by the one rule (hubsense.passages)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+
+from hubsense.passages import Total, step
+
+Sample = Total  # one stored `passage` observation
 
 
-@dataclass(frozen=True, slots=True)
-class Sample:
-    """One `passage` observation: a running total since the node's boot."""
+def entries(samples: Iterable[Total], before: Total | None = None) -> list[tuple[int, int]]:
+    """Return (time, people who came in since the previous total) per total.
 
-    time_ms: int
-    boot: str
-    in_total: int
-
-
-def entries(samples: Iterable[Sample], before: Sample | None = None) -> list[tuple[int, int]]:
-    """Return (time, people who came in since the previous sample) per sample.
-
-    `before` is the last sample preceding these (the baseline). A new boot id,
-    or a total that went down under the same boot, starts a new count from 0:
-    the new total is what came in since, never a negative number of visits.
+    `before` is the last total preceding these (the baseline), None if the
+    door has none stored.
     """
     out = []
     prev = before
     for s in sorted(samples, key=lambda x: x.time_ms):
-        if prev is None or s.boot != prev.boot or s.in_total < prev.in_total:
-            n = s.in_total
-        else:
-            n = s.in_total - prev.in_total
-        out.append((s.time_ms, n))
+        out.append((s.time_ms, step(prev, s).ins))
         prev = s
     return out

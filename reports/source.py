@@ -84,15 +84,15 @@ Door = tuple[str, str]  # (zone, node)
 def passages(db: InfluxV1, site: str, start_ms: int, end_ms: int) -> dict[Door, list[Sample]]:
     """Entrance running totals in [start, end), per door."""
     out: dict[Door, list[Sample]] = {}
-    for s in db.query(f"SELECT boot, in_total FROM passage WHERE {WHERE} GROUP BY zone, node",
-                      window(site, start_ms, end_ms)):
-        out[(s.tags["zone"], s.tags["node"])] = [Sample(t, b, n) for t, b, n in s.values]
+    for s in db.query(f"SELECT boot, in_total, out_total FROM passage WHERE {WHERE} "
+                      "GROUP BY zone, node", window(site, start_ms, end_ms)):
+        out[(s.tags["zone"], s.tags["node"])] = [Sample(*v) for v in s.values]
     return out
 
 
 def passage_before(db: InfluxV1, site: str, at_ms: int) -> dict[Door, Sample]:
     """Each door's last running total before `at`: the baseline for the first delta."""
-    q = ("SELECT boot, in_total FROM passage WHERE site = $site AND time < $end "
+    q = ("SELECT boot, in_total, out_total FROM passage WHERE site = $site AND time < $end "
          "GROUP BY zone, node ORDER BY time DESC LIMIT 1")
     return {(s.tags["zone"], s.tags["node"]): Sample(*s.values[0])
             for s in db.query(q, {"site": site, "end": at_ms * MS_NS})}

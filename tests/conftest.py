@@ -23,7 +23,9 @@ from hubsense.stack.runner import Stack, StackOptions
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_LAYOUT = ROOT / "config" / "layout.yaml"
-TESTER = "tester"  # a broker superuser for tests that publish as anyone
+# Broker superusers for tests that publish as anyone. The broker makes the login
+# the client id, so every test client takes one of its own (BrokerUsers.take_admin).
+ADMINS = tuple(f"tester-{i}" for i in range(8))
 
 T = TypeVar("T")
 
@@ -47,8 +49,8 @@ def layout() -> Layout:
 
 @pytest.fixture
 def broker(tmp_path: Path, layout: Layout) -> Iterator[Mosquitto]:
-    users = BrokerUsers.for_site([n.id for n in layout.nodes], admins=(TESTER,))
-    mq = Mosquitto(tmp_path / "mosquitto", free_port(), users).start()
+    users = BrokerUsers.for_site(layout.site.id, [n.id for n in layout.nodes], admins=ADMINS)
+    mq = Mosquitto(tmp_path / "mosquitto", free_port(), users, tls_port=free_port()).start()
     yield mq
     mq.stop()
 

@@ -18,7 +18,7 @@ from hubsense.layout import Layout
 from hubsense.stack.mosquitto import Mosquitto
 from hubsense.stack.processes import Child
 from tests.api.conftest import eventually
-from tests.conftest import EXAMPLE_LAYOUT, ROOT, TESTER
+from tests.conftest import EXAMPLE_LAYOUT, ROOT
 
 pytestmark = pytest.mark.services
 
@@ -30,7 +30,7 @@ class Statuses:
         self.seen: dict[str, bytes] = {}
         self.lock = threading.Lock()
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="tester-status")
-        self.client.username_pw_set(TESTER, broker.users.passwords[TESTER])
+        self.client.username_pw_set(*broker.users.take_admin())
         self.client.on_message = self._on_message
         self.client.connect(broker.host, broker.port)
         self.client.subscribe(node_topic(site, "+", "status"), qos=1)

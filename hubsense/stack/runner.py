@@ -86,7 +86,7 @@ class Stack:
     def __init__(self, opts: StackOptions) -> None:
         self.opts = opts
         self.layout: Layout = load_layout(opts.layout)
-        self.users = BrokerUsers.for_site([n.id for n in self.layout.nodes])
+        self.users = BrokerUsers.for_site(self.layout.site.id, [n.id for n in self.layout.nodes])
         w = opts.workdir
         self.broker = Mosquitto(w / "mosquitto", opts.mqtt_port, self.users)
         self.influx = InfluxDB(w / "influxdb", opts.influx_port, opts.influx_rpc_port)

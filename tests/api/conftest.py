@@ -40,7 +40,7 @@ class Publisher:
     def __init__(self, broker: Mosquitto, site: str) -> None:
         self.site = site
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="tester-pub")
-        self.client.username_pw_set("tester", broker.users.passwords["tester"])
+        self.client.username_pw_set(*broker.users.take_admin())
         self.client.connect(broker.host, broker.port)
         self.client.loop_start()
 

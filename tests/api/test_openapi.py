@@ -22,7 +22,7 @@ from tests.api.conftest import Publisher, eventually, start_api, zone_state
 from tests.conftest import EXAMPLE_LAYOUT
 from tests.seeded_reports import seed_and_roll_up
 
-TOKEN = "openapi-fuzz-staff-token-0123456789"
+TOKEN = "openapi-fuzz-staff-token-7fK2q9Zx4mT"
 CROSS_CHECKED = ("/api/v1/reports/", "/api/v1/events")
 
 

@@ -20,9 +20,9 @@ from tests.seeded_reports import TUE, WED, seed_and_roll_up
 
 pytestmark = pytest.mark.services
 
-READER = "staff-token-reports-read-0123456789"
-WRITER = "staff-token-events-write-0123456789"
-NODES = "staff-token-nodes-read-only-0123456789"
+READER = "staff-token-reports-read-7fK2q9Zx4mT"
+WRITER = "staff-token-events-write-7fK2q9Zx4mT"
+NODES = "staff-token-nodes-read-only-7fK2q9Zx4mT"
 SVG = "{http://www.w3.org/2000/svg}"
 READ_ROUTES = ["/api/v1/reports/utilization", "/api/v1/reports/visits",
                "/api/v1/reports/visits.svg", "/api/v1/reports/events", "/api/v1/events",

@@ -23,7 +23,7 @@ from tests.reports.test_versions import CFG, old_and_new
 from tests.seeded_reports import MON, TUE, WED, seed
 
 pytestmark = pytest.mark.services
-TOKEN = "staff-token-reports-read-0123456789"
+TOKEN = "staff-token-reports-read-7fK2q9Zx4mT"
 
 
 @pytest.fixture

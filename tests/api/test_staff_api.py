@@ -17,11 +17,11 @@ from hubsense.settings import ApiSettings, Credentials, MqttSettings, Settings, 
 from hubsense.stack.mosquitto import BrokerUsers, Mosquitto
 from hubsense.stack.processes import free_port
 from tests.api.conftest import ApiServer, Publisher, eventually, start_api
-from tests.conftest import EXAMPLE_LAYOUT, TESTER
+from tests.conftest import ADMINS, EXAMPLE_LAYOUT
 
 pytestmark = pytest.mark.services
 
-GOOD = "staff-token-with-nodes-scope-0123456789"
+GOOD = "staff-token-with-nodes-scope-7fK2q9Zx4mT"
 WEAK = "staff-token-without-any-useful-scope-0123"
 SCOPES: tuple[Literal["nodes:read", "reports:read", "events:write"], ...] = (
     "nodes:read", "reports:read", "events:write")
@@ -32,7 +32,7 @@ PUBLIC = {"/api/v1/zones", "/api/v1/zones/{zone_id}", "/api/v1/desks", "/api/v1/
 
 def all_but(scope: str) -> str:
     """A token holding every scope except `scope`: the others must not stand in for it."""
-    return f"staff-token-all-but-{scope.replace(':', '-')}-0123456789"
+    return f"staff-token-all-but-{scope.replace(':', '-')}-7fK2q9Zx4mT"
 
 
 def _spec_routes() -> list[tuple[str, str, str | None]]:
@@ -67,7 +67,7 @@ def test_every_api_route_is_public_by_name_or_wants_a_scope() -> None:
 def auth_api(tmp_path_factory: pytest.TempPathFactory,
               layout: Layout) -> Iterator[ApiServer]:
     # One server for the whole module: the auth matrix is long and needs no state.
-    users = BrokerUsers.for_site([n.id for n in layout.nodes], admins=(TESTER,))
+    users = BrokerUsers.for_site(layout.site.id, [n.id for n in layout.nodes], admins=ADMINS)
     broker = Mosquitto(tmp_path_factory.mktemp("mosquitto"), free_port(), users).start()
     tokens = [StaffToken(name="facility", token=SecretStr(GOOD), scopes=["nodes:read"]),
               StaffToken.model_construct(name="screen", token=SecretStr(WEAK), scopes=[]),

@@ -28,7 +28,7 @@ from hubsense.settings import (
 )
 from hubsense.stack.mosquitto import Mosquitto
 from hubsense.stack.processes import free_port
-from tests.conftest import EXAMPLE_LAYOUT, TESTER
+from tests.conftest import EXAMPLE_LAYOUT
 
 SITE = "hbg-works"
 
@@ -66,7 +66,6 @@ def collector_settings(broker: Mosquitto, influx_settings: InfluxSettings, tmp_p
         collector=CollectorSettings(
             mqtt=Credentials(username="collector",
                              password=broker.users.passwords["collector"]),
-            client_id=f"collector-{uuid.uuid4().hex[:6]}",
             flush_interval_s=0.05, evaluate_interval_s=0.1,
             spool_dir=tmp_path / "collector" / "spool", metrics_port=free_port(),
         ),
@@ -95,7 +94,7 @@ class NodeSim:
         self._lock = threading.Lock()
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"t-{uuid.uuid4().hex}",
                                   protocol=mqtt.MQTTv5)
-        self.client.username_pw_set(TESTER, broker.users.passwords[TESTER])
+        self.client.username_pw_set(*broker.users.take_admin())
         self.client.on_message = self._on_message
         self.client.connect(broker.host, broker.port)
         self.client.loop_start()

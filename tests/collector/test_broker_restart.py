@@ -37,7 +37,6 @@ from collector.service import Collector
 from hubsense.influx import InfluxV1
 from hubsense.stack.mosquitto import Mosquitto
 from tests.collector.conftest import count, stream, wait_for
-from tests.conftest import TESTER
 
 pytestmark = pytest.mark.services
 
@@ -58,7 +57,7 @@ class Publisher:
     def __post_init__(self) -> None:
         c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id="restart-publisher",
                         protocol=mqtt.MQTTv5)
-        c.username_pw_set(TESTER, self.broker.users.passwords[TESTER])
+        c.username_pw_set(*self.broker.users.take_admin())
         c.on_publish = self._on_publish
         c.reconnect_delay_set(1, 2)
         c.max_inflight_messages_set(100)

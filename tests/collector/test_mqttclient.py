@@ -4,27 +4,31 @@ from __future__ import annotations
 
 import socket
 import threading
-import uuid
+import time
 from typing import Any
 
 import paho.mqtt.client as mqtt
+import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from collector.mqttclient import FastClient
+from hubsense.contract import MAX_PACKET_SIZE
+from hubsense.mqttlink import MAX_RECEIVE_PACKET, release
 from hubsense.stack.mosquitto import Mosquitto
 from tests.collector.conftest import wait_for
-from tests.conftest import TESTER
 
 TOPIC = "hubsense/v1/hbg-works/node/t/"
 
 
 def _client(broker: Mosquitto, cls: type[mqtt.Client] = mqtt.Client,
-            client_id: str | None = None, **kw: Any) -> mqtt.Client:
-    c = cls(CallbackAPIVersion.VERSION2, client_id=client_id or f"t-{uuid.uuid4().hex[:8]}",
-            protocol=mqtt.MQTTv5, **kw)
-    c.username_pw_set(TESTER, broker.users.passwords[TESTER])
+            login: tuple[str, str] | None = None, **kw: Any) -> mqtt.Client:
+    """A client of its own login (the broker makes the login the client id and session)."""
+    user, password = login or broker.users.take_admin()
+    kw.setdefault("protocol", mqtt.MQTTv5)
+    c = cls(CallbackAPIVersion.VERSION2, client_id=user, **kw)
+    c.username_pw_set(user, password)
     return c
 
 
@@ -38,9 +42,9 @@ class Sink:
             self.got.append(msg)
 
 
-def _subscriber(broker: Mosquitto, sink: Sink, client_id: str | None = None,
+def _subscriber(broker: Mosquitto, sink: Sink, login: tuple[str, str] | None = None,
                 session: bool = False, **kw: Any) -> FastClient:
-    sub = _client(broker, FastClient, client_id, **kw)
+    sub = _client(broker, FastClient, login, **kw)
     assert isinstance(sub, FastClient)
     subscribed = threading.Event()
     sub.on_message = sink
@@ -62,10 +66,11 @@ def test_delivers_every_size_qos_and_properties_like_paho(broker: Mosquitto) -> 
     pub.loop_start()
     props = Properties(PacketTypes.PUBLISH)  # type: ignore[no-untyped-call]
     props.UserProperty = ("k", "v")
-    # Sizes cross the remaining-length encodings (1, 2, 3 bytes) and the read size.
+    # Sizes cross the remaining-length encodings (1 and 2 bytes) up to the broker's
+    # packet size limit (larger ones never get through: see the test below).
     sent = [(f"{TOPIC}{i}", bytes([i % 251]) * size, qos)
             for i, (size, qos) in enumerate(
-                (s, q) for s in (0, 1, 126, 127, 16_383, 16_384, 300_000) for q in (0, 1))]
+                (s, q) for s in (0, 1, 126, 127, 3000, MAX_PACKET_SIZE - 100) for q in (0, 1))]
     for topic, payload, qos in sent:
         pub.publish(topic, payload, qos=qos).wait_for_publish(10)
     pub.publish(TOPIC + "props", b"with properties", qos=1,
@@ -85,6 +90,53 @@ def test_delivers_every_size_qos_and_properties_like_paho(broker: Mosquitto) -> 
         c.loop_stop()
 
 
+def test_a_packet_over_our_maximum_is_refused_before_it_is_buffered(broker: Mosquitto) -> None:
+    """We tell the broker our maximum packet size; one larger is a protocol error,
+    found from its first bytes, not after buffering the rest of it."""
+    c = _client(broker, FastClient)
+    assert isinstance(c, FastClient)
+    head = bytes([0x30]) + _remaining_length(MAX_RECEIVE_PACKET + 1)
+    c._rbuf, c._rpos = head + b"x" * 10, 0
+    with pytest.raises(ValueError, match="exceeds our maximum"):
+        c._next_packet()
+    c._rbuf, c._rpos = bytes([0x30]) + _remaining_length(MAX_RECEIVE_PACKET - 3) + b"x", 0
+    assert c._next_packet() is None  # within the limit: waits for the rest
+    release(c)
+
+
+def _remaining_length(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, n = n % 128, n // 128
+        out.append(byte | (128 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+@pytest.mark.parametrize("size", [MAX_PACKET_SIZE + 1, 96 * 1024 * 1024])
+def test_the_broker_drops_whoever_sends_a_packet_over_its_limit(broker: Mosquitto,
+                                                                 size: int) -> None:
+    """A packet over max_packet_size costs its sender the connection and reaches
+    no one (MQTT 3.1.1, as nodes speak: the client has not been told the limit)."""
+    sink = Sink()
+    sub = _subscriber(broker, sink)
+    pub = _client(broker, protocol=mqtt.MQTTv311)
+    pub.connect(broker.host, broker.port)
+    pub.loop_start()
+    pub.publish(TOPIC + "ok", b"fits", qos=1).wait_for_publish(10)
+    wait_for(lambda: any(m.topic == TOPIC + "ok" for m in sink.got), what="the small one")
+    dropped = threading.Event()
+    pub.on_disconnect = lambda *_a: dropped.set()
+    pub.reconnect_delay_set(60, 60)
+    pub.publish(TOPIC + "huge", b"x" * size, qos=1)
+    assert dropped.wait(20), "the broker kept a client that sent an oversize packet"
+    time.sleep(0.3)
+    assert [m.topic for m in sink.got] == [TOPIC + "ok"]
+    for c in (pub, sub):
+        c.disconnect()
+        c.loop_stop()
+
+
 def _barrier(client: mqtt.Client) -> None:
     """Return once the broker has handled everything `client` sent before this.
 
@@ -97,13 +149,14 @@ def _barrier(client: mqtt.Client) -> None:
     client.publish("hubsense/v1/hbg-works/collector/barrier", b"", qos=1).wait_for_publish(10)
 
 
-def _come_back(broker: Mosquitto, sub: FastClient, cid: str, n: int) -> list[int]:
+def _come_back(broker: Mosquitto, sub: FastClient, login: tuple[str, str],
+               n: int) -> list[int]:
     """Leave once the acks are applied, return to the session: the messages it still holds."""
     _barrier(sub)
     sub.disconnect()
     sub.loop_stop()
     again = Sink()
-    sub = _subscriber(broker, again, client_id=cid, session=True, manual_ack=True)
+    sub = _subscriber(broker, again, login, session=True, manual_ack=True)
     wait_for(lambda: len(again.got) >= n, what=f"the unacknowledged {n}")
     assert all(m.dup for m in again.got if not m.retain)
     sub.ack_many((m.mid for m in again.got), sub.connection)
@@ -118,8 +171,8 @@ def test_retained_flag_and_batched_acks(broker: Mosquitto) -> None:
     pub.loop_start()
     pub.publish(TOPIC + "r", b"kept", qos=1, retain=True).wait_for_publish(10)
     sink = Sink()
-    cid = f"t-{uuid.uuid4().hex[:8]}"
-    sub = _subscriber(broker, sink, client_id=cid, session=True, manual_ack=True)
+    login = broker.users.take_admin()
+    sub = _subscriber(broker, sink, login, session=True, manual_ack=True)
     wait_for(lambda: sink.got, what="retained message")
     assert sink.got[0].retain and sink.got[0].payload == b"kept"
     for i in range(500):
@@ -127,7 +180,7 @@ def test_retained_flag_and_batched_acks(broker: Mosquitto) -> None:
     wait_for(lambda: len(sink.got) == 501, what="500 messages")
     # Acknowledge the first 301 in one write, then leave: the broker keeps the other 200.
     sub.ack_many((m.mid for m in sink.got[:301]), sub.connection)
-    assert _come_back(broker, sub, cid, 200) == list(range(300, 500))
+    assert _come_back(broker, sub, login, 200) == list(range(300, 500))
     pub.disconnect()
     pub.loop_stop()
 
@@ -138,8 +191,8 @@ def test_acks_for_an_earlier_connection_are_never_sent(broker: Mosquitto) -> Non
     pub.connect(broker.host, broker.port)
     pub.loop_start()
     sink = Sink()
-    cid = f"t-{uuid.uuid4().hex[:8]}"
-    sub = _subscriber(broker, sink, client_id=cid, session=True, manual_ack=True)
+    login = broker.users.take_admin()
+    sub = _subscriber(broker, sink, login, session=True, manual_ack=True)
     for i in range(100):
         pub.publish(f"{TOPIC}{i}", b"x", qos=1)
     wait_for(lambda: len(sink.got) == 100, what="100 messages")
@@ -155,7 +208,7 @@ def test_acks_for_an_earlier_connection_are_never_sent(broker: Mosquitto) -> Non
     assert sorted(m.mid for m in sink.got) == sorted(m.mid for m in old)  # same ids
     sub.ack_many((m.mid for m in old), first)  # stale: must be dropped
     sub.ack_many((m.mid for m in sink.got[:10]), sub.connection)
-    assert _come_back(broker, sub, cid, 90) == list(range(10, 100))
+    assert _come_back(broker, sub, login, 90) == list(range(10, 100))
     pub.disconnect()
     pub.loop_stop()
 

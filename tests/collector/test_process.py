@@ -33,7 +33,6 @@ url = "{s.influx.url}"
 database = "{s.influx.database}"
 
 [collector]
-client_id = "{c.client_id}"
 flush_interval_s = {c.flush_interval_s}
 evaluate_interval_s = {c.evaluate_interval_s}
 spool_dir = "{c.spool_dir}"

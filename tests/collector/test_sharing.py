@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import json
 import random
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from collector.service import Collector
+from deploy.broker import Role
 from hubsense.contract import ROOT, input_topic
 from hubsense.influx import InfluxV1
 from hubsense.layout import Layout
-from hubsense.settings import Settings
+from hubsense.settings import Credentials, Settings
+from hubsense.stack.mosquitto import Mosquitto
 from hubsense.stack.processes import free_port
 from tests.collector.conftest import SITE, NodeSim, count, stream, wait_for
 from tests.collector.test_resilience import assert_exactly_once
@@ -30,19 +31,28 @@ N = 3000
 DOORS = 200
 
 
-def member(base: Settings, tmp_path: Path, name: str, live_state: bool) -> Settings:
+def login(broker: Mosquitto, user: str) -> Credentials:
+    """A collector login of its own: the broker allows one connection per login."""
+    return Credentials(username=user, password=broker.add_login(user, Role.COLLECTOR))
+
+
+def member(base: Settings, tmp_path: Path, broker: Mosquitto, name: str,
+           live_state: bool) -> Settings:
     c = base.collector.model_copy(update={
-        "client_id": f"{name}-{uuid.uuid4().hex[:6]}", "share_group": "ingest",
+        "mqtt": login(broker, name), "state_mqtt": login(broker, f"{name}-state")
+        if live_state else None, "share_group": "ingest",
         "live_state": live_state, "spool_dir": tmp_path / name / "spool",
         "metrics_port": free_port()})
     return base.model_copy(update={"collector": c})
 
 
 @pytest.fixture
-def pair(collector_settings: Settings, layout: Layout,
+def pair(collector_settings: Settings, layout: Layout, broker: Mosquitto,
          tmp_path: Path) -> Iterator[tuple[Collector, Collector]]:
-    owner = Collector(member(collector_settings, tmp_path, "owner", True), layout).start()
-    other = Collector(member(collector_settings, tmp_path, "other", False), layout).start()
+    owner = Collector(member(collector_settings, tmp_path, broker, "owner", True),
+                      layout).start()
+    other = Collector(member(collector_settings, tmp_path, broker, "other", False),
+                      layout).start()
     yield owner, other
     other.stop()
     owner.stop()
@@ -101,9 +111,9 @@ def test_two_collectors_write_every_message_once_and_one_keeps_live_state(
 
 def test_a_member_leaving_and_returning_loses_nothing(
         collector_settings: Settings, layout: Layout, tester: NodeSim, influx: InfluxV1,
-        tmp_path: Path) -> None:
-    owner_s = member(collector_settings, tmp_path, "owner", True)
-    other_s = member(collector_settings, tmp_path, "other", False)
+        broker: Mosquitto, tmp_path: Path) -> None:
+    owner_s = member(collector_settings, tmp_path, broker, "owner", True)
+    other_s = member(collector_settings, tmp_path, broker, "other", False)
     msgs = stream(N)
     with Collector(owner_s, layout).start():
         other = Collector(other_s, layout).start()

@@ -13,7 +13,6 @@ import pytest
 
 from hubsense.stack.mosquitto import Mosquitto
 from hubsense.stack.nodes import MicroNode
-from tests.conftest import TESTER
 
 SITE = "hbg-works"
 # The heap (-X heapsize, KB) each kind of compiled node is held to: the issue's
@@ -43,7 +42,7 @@ class Recorder:
                                   client_id=f"rec-{time.monotonic_ns()}",
                                   clean_session=not persistent)
         self.client.reconnect_delay_set(min_delay=1, max_delay=1)
-        self.client.username_pw_set(TESTER, broker.users.passwords[TESTER])
+        self.client.username_pw_set(*broker.users.take_admin())
         self.client.on_message = self._on_message
         self.client.on_subscribe = lambda *_: self._subscribed.set()
         self.client.on_connect = lambda c, *_: c.subscribe(topic, qos=1)
