@@ -44,7 +44,8 @@ class NodesPublic(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"count": 1, "data": [{
         "id": "desk-q1", "online": True, "fresh": True, "last_seen_ms": 1795426010000,
         "last_heartbeat_ms": 1795426000000, "boot": "9f3a51c2", "fw": "0.1.0",
-        "uptime_s": 3600, "heap_free": 61440, "rssi": -61, "drops": 0}]}]})
+        "uptime_s": 3600, "heap_free": 61440, "rssi": -61, "drops": 0,
+        "implausible_counts": 0}]}]})
 
     count: int
     data: list[NodeHealth]

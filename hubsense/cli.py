@@ -85,9 +85,11 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--duration", type=float, default=None, help="stop after N seconds")
     sim.set_defaults(fn=_cmd_simulate)
 
+    from deploy.commands import register as register_deploy
     from reports.commands import register
 
     register(sub)
+    register_deploy(sub)
     return p
 
 

@@ -6,13 +6,14 @@ from pathlib import Path
 
 import pytest
 
+from hubsense.passwords import new_secret
 from hubsense.settings import SettingsError, load_settings, require_credentials
 
 
 def test_file_then_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     conf = tmp_path / "h.toml"
     conf.write_text(
-        '[mqtt]\nport = 1999\n[collector.mqtt]\nusername = "c"\npassword = "s3cr3t-x"\n'
+        f'[mqtt]\nport = 1999\n[collector.mqtt]\nusername = "c"\npassword = "{new_secret()}"\n'
     )
     s = load_settings(conf)
     assert s.mqtt.port == 1999
@@ -48,3 +49,54 @@ def test_missing_credentials_say_which_keys(tmp_path: Path) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="no such config file"):
         load_settings(tmp_path / "nope.toml")
+
+
+# Weak secrets an attacker tries first, or that a careless set-up leaves behind.
+WEAK = ["x", "admin", "12345678", "${COLLECTOR_MQTT_PASSWORD}", "$API_MQTT_PASSWORD",
+        " " * 24, "a" * 24, "changeme-changeme-changeme", "password1234567890",
+        "<your-token-here-123456789>"]
+# Every setting that holds a secret, as a TOML snippet with {} for the value.
+SECRETS = {
+    "collector.mqtt.password": '[collector.mqtt]\nusername = "c"\npassword = "{}"\n',
+    "api.mqtt.password": '[api.mqtt]\nusername = "api"\npassword = "{}"\n',
+    "broker.homeassistant.password":
+        '[broker.homeassistant]\nusername = "ha"\npassword = "{}"\n',
+    "influx.password": '[influx]\nusername = "hubsense"\npassword = "{}"\n',
+    "api.tokens.0.token": '[[api.tokens]]\nname = "t"\nscopes = ["nodes:read"]\ntoken = "{}"\n',
+}
+
+
+@pytest.mark.parametrize("key", sorted(SECRETS))
+@pytest.mark.parametrize("weak", WEAK)
+def test_weak_secrets_are_refused_by_name(tmp_path: Path, key: str, weak: str) -> None:
+    conf = tmp_path / "h.toml"
+    conf.write_text(SECRETS[key].format(weak))
+    with pytest.raises(SettingsError) as err:
+        load_settings(conf)
+    assert key in str(err.value)
+    if len(weak.strip()) > 3:
+        assert weak not in str(err.value), "the error must not repeat the secret"
+
+
+@pytest.mark.parametrize("key", sorted(SECRETS))
+def test_generated_secrets_pass(tmp_path: Path, key: str) -> None:
+    conf = tmp_path / "h.toml"
+    conf.write_text(SECRETS[key].format(new_secret()))
+    load_settings(conf)
+
+
+@pytest.mark.parametrize("host", ["192.168.1.10", "mosquitto", "hub.example.org"])
+def test_plain_mqtt_is_refused_off_loopback(tmp_path: Path, host: str) -> None:
+    conf = tmp_path / "h.toml"
+    conf.write_text(f'[mqtt]\nhost = "{host}"\nport = 1883\n')
+    with pytest.raises(SettingsError, match="without TLS"):
+        load_settings(conf)
+    conf.write_text(f'[mqtt]\nhost = "{host}"\nport = 8883\ntls = true\n')
+    assert load_settings(conf).mqtt.tls
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "::1", "127.0.0.2"])
+def test_plain_mqtt_is_fine_on_loopback(tmp_path: Path, host: str) -> None:
+    conf = tmp_path / "h.toml"
+    conf.write_text(f'[mqtt]\nhost = "{host}"\n')
+    assert not load_settings(conf).mqtt.tls

@@ -17,6 +17,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 from api.main import create_app
 from hubsense.influx import InfluxV1
 from hubsense.layout import Layout, load_layout
+from hubsense.passwords import new_secret
 from hubsense.settings import ApiSettings, Credentials, InfluxSettings, Settings, StaffToken
 from tests.api.conftest import Publisher, eventually, start_api, zone_state
 from tests.conftest import EXAMPLE_LAYOUT
@@ -69,7 +70,7 @@ def test_api_matches_its_schema(api_schema: BaseSchema) -> None:
 
 
 def _spec() -> dict[str, Any]:
-    login = Credentials(username="api", password=SecretStr("x" * 24))
+    login = Credentials(username="api", password=SecretStr(new_secret()))
     app = create_app(Settings(api=ApiSettings(mqtt=login)), load_layout(EXAMPLE_LAYOUT))
     return app.openapi()
 

@@ -32,20 +32,31 @@ NOT_AUTHORIZED = 0x87
 class Client:
     """A node-like client that records every reply the broker gives it."""
 
-    def __init__(self, broker: Mosquitto, user: str, password: str,
-                 protocol: int = mqtt.MQTTv5) -> None:
+    def __init__(self, host: str, port: int, user: str, password: str,
+                 protocol: int = mqtt.MQTTv5, client_id: str | None = None,
+                 clean: bool = True) -> None:
         self.connack: ReasonCode | None = None
         self.pubacks: list[ReasonCode] = []
         self.received: list[str] = []
-        c = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"{user}-{uuid.uuid4().hex[:6]}",
-                        protocol=protocol)
+        self.disconnects = 0
+        c = mqtt.Client(CallbackAPIVersion.VERSION2,
+                        client_id=client_id or f"{user}-{uuid.uuid4().hex[:6]}",
+                        protocol=protocol,
+                        clean_session=clean if protocol != mqtt.MQTTv5 else None)
         c.username_pw_set(user, password)
         c.on_connect = self._on_connect
         c.on_publish = lambda _c, _u, _m, rc, _p: self.pubacks.append(rc)
         c.on_message = lambda _c, _u, msg: self.received.append(msg.topic)
+        c.on_disconnect = self._on_disconnect
         self.client = c
-        c.connect_async(broker.host, broker.port)
+        if protocol == mqtt.MQTTv5:
+            c.connect_async(host, port, clean_start=clean)
+        else:
+            c.connect_async(host, port)
         c.loop_start()
+
+    def _on_disconnect(self, *_a: Any) -> None:
+        self.disconnects += 1
 
     def _on_connect(self, _c: Any, _u: Any, _f: Any, rc: ReasonCode, _p: Any) -> None:
         self.connack = rc
@@ -66,7 +77,7 @@ def spy(broker: Mosquitto) -> Iterator[NodeSim]:
 
 
 def node(broker: Mosquitto, user: str, protocol: int = mqtt.MQTTv5) -> Client:
-    c = Client(broker, user, broker.users.passwords[user], protocol)
+    c = Client(broker.host, broker.port, user, broker.users.passwords[user], protocol)
     wait_for(lambda: c.connack is not None, what=f"{user} connected")
     assert c.connack is not None and not c.connack.is_failure
     return c
@@ -112,7 +123,7 @@ def test_a_node_reads_nothing(broker: Mosquitto, spy: NodeSim, pattern: str) -> 
 
 @pytest.mark.parametrize("user", ["desk-q1", "collector", "nobody"])
 def test_a_wrong_password_is_refused(broker: Mosquitto, user: str) -> None:
-    c = Client(broker, user, "not-the-password-at-all")
+    c = Client(broker.host, broker.port, user, "not-the-password-at-all")
     try:
         wait_for(lambda: c.connack is not None, what="CONNACK")
         assert c.connack is not None and c.connack.value == NOT_AUTHORIZED
