@@ -123,6 +123,6 @@ def test_a_retained_observation_is_refused_and_counted(
     wait_for(lambda: count(influx, "presence") == 1, what="the plain one written")
     wait_for(lambda: collector.metrics.rejected[Reject.RETAINED.value] == 1,
              what="the retained one refused")
-    rows = influx.query('SELECT "input" FROM presence GROUP BY "input"')
+    rows = influx.query('SELECT "present" FROM presence GROUP BY "input"')
     assert [s.tags["input"] for s in rows] == ["2"]
     q1.close()

@@ -12,6 +12,7 @@ import pytest
 from collector.service import Collector
 from hubsense.contract import ROOT, Reject, input_topic, node_topic
 from hubsense.influx import InfluxV1
+from reports.passages import Sample, entries
 from tests.collector.conftest import SITE, FakeClock, NodeSim, count, measurements, wait_for
 
 pytestmark = pytest.mark.services
@@ -173,7 +174,7 @@ def test_node_health_is_published(collector: Collector, tester: NodeSim, clock: 
                  what="node health")
     assert h == {"id": "buzz-s", "online": True, "fresh": True, "last_seen_ms": h["last_seen_ms"],
                  "last_heartbeat_ms": ts, "boot": "9f3a51c2", "fw": "0.1.0", "uptime_s": 12,
-                 "heap_free": 61440, "rssi": -61, "drops": 2}
+                 "heap_free": 61440, "rssi": -61, "drops": 2, "implausible_counts": 0}
     clock.offset = 30 * 2.5 + 1  # silent: still "online" by its will, but not fresh
     wait_for(lambda: (h := tester.state("node", "buzz-s")) and h["online"] and not h["fresh"],
              what="node not fresh")
@@ -192,3 +193,21 @@ def test_entrance_totals_become_visits_across_a_reboot(
                     len(s[0].values) == 4 and s[0].rows(), what="visits")
     # first total: a baseline; a reboot: the new totals are all new visits, never negative
     assert [(r["in"], r["out"]) for r in rows] == [(4, 1), (0, 0), (3, 1), (2, 3)]
+
+
+def test_an_implausible_entrance_jump_is_no_visits_and_flags_the_node(
+        collector: Collector, tester: NodeSim, influx: InfluxV1) -> None:
+    """A forged `in: 0` then `in: 2147483600` once made a month's visits 2.1 billion."""
+    t0 = NOW() - 10_000
+    for i, ins in enumerate([0, 2_147_483_600, 2_147_483_603]):
+        tester.observe("door-1", 1, ts=t0 + i * 1000, boot="cafe", **{"in": ins, "out": 0})
+    rows = wait_for(lambda: (s := influx.query('SELECT "in" FROM "visits"')) and
+                    s[0].rows(), what="visits")
+    assert [r["in"] for r in rows] == [3]  # the jump counts nothing; the door carries on
+    wait_for(lambda: collector.metrics.implausible_passages == 1, what="counted")
+    health = wait_for(lambda: (h := tester.state("node", "door-1")) and
+                      h["implausible_counts"] == 1 and h, what="flagged on the node")
+    assert health["id"] == "door-1"
+    # The raw totals are kept as sent; the reports read them by the same rule.
+    stored = influx.query('SELECT boot, in_total, out_total FROM passage')[0].values
+    assert sum(n for _t, n in entries([Sample(*v) for v in stored])) == 3

@@ -8,6 +8,7 @@ paths may differ. Its logins are then tried against a real Mosquitto.
 
 from __future__ import annotations
 
+import getpass
 from pathlib import Path
 from typing import Any
 
@@ -113,7 +114,7 @@ def test_rendered_logins_work_on_a_real_broker(rendered: dict[str, Any], tmp_pat
     conf = tmp_path / "mosquitto.conf"
     conf.write_text(mosquitto_conf([Listener(port, "127.0.0.1")],
                                    BrokerPaths(passwd=out / "passwd", acl=out / "acl",
-                                               data=data)))
+                                               data=data), run_as=getpass.getuser()))
     child = Child("mosquitto", ["/usr/sbin/mosquitto", "-c", str(conf)], tmp_path / "log").start()
     try:
         wait_until(lambda: tcp_open("127.0.0.1", port), 10, "mosquitto", child.alive)
