@@ -108,6 +108,9 @@ class ApiSettings(_Section):
         default=[], description="addresses (or CIDR networks) of reverse proxies whose "
                                 "X-Forwarded-For names the client; none: the peer address")
     tokens: list[StaffToken] = []
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=64 * 1024 * 1024,
+                                description="larger request bodies are refused (413) while "
+                                            "they are read")
 
 
 class StateSettings(_Section):
