@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api.bodylimit import BodyLimit
 from api.changes import Changes
+from api.hosts import TrustedHosts, trusted_hosts
 from api.live import LiveState
 from api.models import Message
 from api.ratelimit import RateLimit
@@ -83,6 +84,7 @@ def create_app(settings: Settings, layout: Layout) -> FastAPI:
     if settings.api.rate_limit_per_min:
         app.add_middleware(RateLimit, per_minute=settings.api.rate_limit_per_min,
                            exempt=(HEALTH,))  # liveness probes are never refused
+    app.add_middleware(TrustedHosts, hosts=trusted_hosts(settings.api), exempt=(HEALTH,))
     if settings.api.cors_origins:  # outside the limits: a 429 or 413 carries CORS headers too
         app.add_middleware(CORSMiddleware, allow_origins=settings.api.cors_origins,
                            allow_methods=["GET"], allow_headers=["Authorization"],

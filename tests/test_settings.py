@@ -28,6 +28,10 @@ def test_file_then_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         ("[mqtt]\nport = 70000\n", "mqtt.port"),
         ('[api.mqtt]\nusername = "api"\npassword = "changeme"\n', "api.mqtt.password"),
         ("colour = 1\n", "colour"),
+        ('[api]\nallowed_hosts = ["https://hub.example"]\n', "api.allowed_hosts"),
+        ('[api]\nallowed_hosts = ["hub.example:8000"]\n', "api.allowed_hosts"),
+        ('[api]\npublic_url = "http:///screen"\n', "api.public_url"),
+        ("[api]\nmax_body_bytes = 10\n", "api.max_body_bytes"),
     ],
 )
 def test_bad_key_is_named(tmp_path: Path, text: str, named: str) -> None:
@@ -48,3 +52,11 @@ def test_missing_credentials_say_which_keys(tmp_path: Path) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(SettingsError, match="no such config file"):
         load_settings(tmp_path / "nope.toml")
+
+
+def test_allowed_hosts_are_matched_as_a_host_header_names_them(tmp_path: Path) -> None:
+    conf = tmp_path / "h.toml"
+    conf.write_text('[api]\nallowed_hosts = ["Hub.Example", "::1", "*.hub.example", "10.0.0.5"]\n')
+    api = load_settings(conf).api
+    assert api.allowed_hosts == ["hub.example", "[::1]", "*.hub.example", "10.0.0.5"]
+    assert api.max_body_bytes == 65536
