@@ -15,6 +15,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from api.accesslog import AccessLog
 from api.bodylimit import BodyLimit
 from api.changes import Changes
 from api.hosts import TrustedHosts, trusted_hosts
@@ -89,6 +90,8 @@ def create_app(settings: Settings, layout: Layout) -> FastAPI:
         app.add_middleware(CORSMiddleware, allow_origins=settings.api.cors_origins,
                            allow_methods=["GET"], allow_headers=["Authorization"],
                            expose_headers=["Retry-After"])
+    if settings.api.access_log:  # outermost: every answer is logged, refusals too
+        app.add_middleware(AccessLog)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     document_validation_errors(app)
     return app
@@ -122,9 +125,11 @@ def server(app: FastAPI, host: str, port: int, log_level: str = "info") -> Serve
     # Behind a reverse proxy every visitor would share the proxy's address and
     # rate limit; trust X-Forwarded-For only from the configured proxies.
     proxies = app.state.settings.api.trusted_proxies
+    # uvicorn's access log would keep every client's address and query string: off, always
+    # (api.access_log turns on api/accesslog.py instead).
     return Server(uvicorn.Config(app, host=host, port=port, log_level=log_level, ws="none",
                                  timeout_graceful_shutdown=3, proxy_headers=bool(proxies),
-                                 forwarded_allow_ips=proxies or None))
+                                 forwarded_allow_ips=proxies or None, access_log=False))
 
 
 def run(settings: Settings) -> None:

@@ -115,6 +115,8 @@ class ApiSettings(_Section):
         default=["localhost", "127.0.0.1", "[::1]"],
         description="Host headers the API answers (400 otherwise); the host of public_url is "
                     "always allowed; '*.example.org' matches its subdomains, '*' any host")
+    access_log: bool = Field(default=False, description="log method, path without query, "
+                                                        "status and duration; never the client")
 
     @field_validator("allowed_hosts")
     @classmethod

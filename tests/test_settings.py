@@ -59,4 +59,4 @@ def test_allowed_hosts_are_matched_as_a_host_header_names_them(tmp_path: Path) -
     conf.write_text('[api]\nallowed_hosts = ["Hub.Example", "::1", "*.hub.example", "10.0.0.5"]\n')
     api = load_settings(conf).api
     assert api.allowed_hosts == ["hub.example", "[::1]", "*.hub.example", "10.0.0.5"]
-    assert api.max_body_bytes == 65536
+    assert (api.access_log, api.max_body_bytes) == (False, 65536)
