@@ -45,9 +45,9 @@ def _invalid(kind: str, msg: str, *loc: str | int) -> RequestValidationError:
 
 async def json_body(request: Request, model: type[M]) -> M:
     """Read the body as JSON without duplicate keys and validate it as `model` (else 422)."""
-    raw = await request.body()
     if not _is_json(request.headers.get("content-type")):
         raise _invalid("content_type", "send the body as application/json")
+    raw = await request.body()
     if not raw:
         raise _invalid("missing", "a JSON body is required")
     try:
@@ -56,7 +56,7 @@ async def json_body(request: Request, model: type[M]) -> M:
         raise _invalid("json_duplicate_key", f"duplicate key {str(exc)[:40]!r}") from None
     except json.JSONDecodeError as exc:
         raise _invalid("json_invalid", f"JSON decode error: {exc.msg}", exc.pos) from None
-    except (UnicodeDecodeError, RecursionError):  # not UTF-8; nested deeper than Python's stack
+    except (ValueError, RecursionError):  # not UTF-8, a 5000-digit number, nested too deep
         raise _invalid("json_invalid", "not JSON that can be read") from None
     try:
         return model.model_validate(data)
@@ -67,9 +67,11 @@ async def json_body(request: Request, model: type[M]) -> M:
 
 def documented(model: type[BaseModel]) -> dict[str, Any]:
     """`openapi_extra` for a route that reads `model` with json_body: the body and its 422."""
+    schema = model.model_json_schema()
+    if "$defs" in schema:  # its refs would point nowhere in the spec: fail at start-up
+        raise TypeError(f"{model.__name__} nests models; give them components first")
     return {
-        "requestBody": {"required": True, "content": {
-            "application/json": {"schema": model.model_json_schema()}}},
+        "requestBody": {"required": True, "content": {"application/json": {"schema": schema}}},
         # The component FastAPI documents its own 422s with (api/validation.py keeps it true).
         "responses": {"422": {"description": "Validation Error", "content": {
             "application/json": {"schema": {"$ref": "#/components/schemas/HTTPValidationError"}}}}},

@@ -98,6 +98,7 @@ def test_duplicate_keys_are_refused(writes_api: ApiServer) -> None:
     ('{"name": "x",', "application/json", "JSON decode error: Expecting property name"),
     ("[" * 60_000, "application/json", "not JSON that can be read"),
     (b'{"name": "\xc3("}', "application/json", "not JSON that can be read"),  # not UTF-8
+    ('{"name": ' + "9" * 5000 + "}", "application/json", "not JSON that can be read"),
 ])
 def test_bodies_that_are_not_json_objects(writes_api: ApiServer, body: str | bytes,
                                           content_type: str, message: str) -> None:
