@@ -114,7 +114,7 @@ class ApiSettings(_Section):
     allowed_hosts: list[str] = Field(
         default=["localhost", "127.0.0.1", "[::1]"],
         description="Host headers the API answers (400 otherwise); the host of public_url is "
-                    "always allowed; '*.example.org' matches its subdomains, '*' any host")
+                    "always allowed; '*.example.org' matches its subdomains")
     access_log: bool = Field(default=False, description="log method, path without query, "
                                                         "status and duration; never the client")
 
@@ -126,7 +126,9 @@ class ApiSettings(_Section):
             name = host.strip().lower()
             if re.fullmatch(r"\[?[0-9a-f.]*(:[0-9a-f.]*){2,}\]?", name):
                 name = f"[{name.strip('[]')}]"  # an IPv6 literal, bracketed as in a Host header
-            elif not re.fullmatch(r"\*|(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?"
+            elif name == "*":  # any Host would be trusted into the QR code again
+                raise ValueError("'*' trusts every Host header; list the names instead")
+            elif not re.fullmatch(r"(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?"
                                   r"(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*", name):
                 raise ValueError(f"{host!r} is not a host name (no scheme, port or path)")
             out.append(name)

@@ -30,6 +30,7 @@ def test_file_then_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         ("colour = 1\n", "colour"),
         ('[api]\nallowed_hosts = ["https://hub.example"]\n', "api.allowed_hosts"),
         ('[api]\nallowed_hosts = ["hub.example:8000"]\n', "api.allowed_hosts"),
+        ('[api]\nallowed_hosts = ["*"]\n', "api.allowed_hosts: Value error, '*' trusts every"),
         ('[api]\npublic_url = "http:///screen"\n', "api.public_url"),
         ("[api]\nmax_body_bytes = 10\n", "api.max_body_bytes"),
     ],
