@@ -7,28 +7,34 @@ import logging
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 import uvicorn
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
+from api.accesslog import AccessLog
+from api.bodylimit import BodyLimit
 from api.changes import Changes
+from api.hosts import TrustedHosts, trusted_hosts
 from api.live import LiveState
 from api.models import Message
 from api.ratelimit import RateLimit
 from api.routes import desks, events, health, nodes, reports, screen, site, stream, zones
 from api.routes.screen import STATIC
 from api.subscriber import StateSubscriber
+from api.validation import document_validation_errors, invalid_request
 from hubsense.influx import InfluxError, InfluxV1
-from hubsense.layout import ID_PATTERN, Layout, load_layout
+from hubsense.layout import Layout, load_layout
 from hubsense.settings import Settings
 from reports.hours import ReportRangeError
 from reports.versions import load_versions
 
 log = logging.getLogger(__name__)
+
+HEALTH = "/api/v1/health"
 
 
 def create_app(settings: Settings, layout: Layout) -> FastAPI:
@@ -73,38 +79,22 @@ def create_app(settings: Settings, layout: Layout) -> FastAPI:
         app.include_router(module.router)
     app.add_exception_handler(ReportRangeError, _bad_request)
     app.add_exception_handler(InfluxError, _influx_down)
+    app.add_exception_handler(RequestValidationError, invalid_request)
+    # Each add_middleware wraps the ones before it: the last added sees a request first.
+    app.add_middleware(BodyLimit, max_bytes=settings.api.max_body_bytes)
     if settings.api.rate_limit_per_min:
         app.add_middleware(RateLimit, per_minute=settings.api.rate_limit_per_min,
-                           exempt=("/api/v1/health",))  # liveness probes are never refused
-    if settings.api.cors_origins:  # added last, so outermost: a 429 carries CORS headers too
+                           exempt=(HEALTH,))  # liveness probes are never refused
+    app.add_middleware(TrustedHosts, hosts=trusted_hosts(settings.api), exempt=(HEALTH,))
+    if settings.api.cors_origins:  # outside the limits: a 429 or 413 carries CORS headers too
         app.add_middleware(CORSMiddleware, allow_origins=settings.api.cors_origins,
                            allow_methods=["GET"], allow_headers=["Authorization"],
                            expose_headers=["Retry-After"])
+    if settings.api.access_log:  # outermost: every answer is logged, refusals too
+        app.add_middleware(AccessLog)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    _document_validation_errors(app)
+    document_validation_errors(app)
     return app
-
-
-VALIDATION_EXAMPLE = {"detail": [{"type": "string_pattern_mismatch", "loc": ["query", "zone"],
-                                  "msg": f"String should match pattern '{ID_PATTERN}'",
-                                  "input": "Bad Id!"}]}
-
-
-def _document_validation_errors(app: FastAPI) -> None:
-    """Give FastAPI's generated 422 responses an example too: every response has one."""
-    build = app.openapi
-
-    def openapi() -> dict[str, Any]:
-        first = app.openapi_schema is None
-        spec = build()  # FastAPI keeps it in app.openapi_schema: this runs once
-        for operations in spec["paths"].values() if first else ():
-            for op in operations.values():
-                if "422" in op["responses"]:
-                    op["responses"]["422"]["content"]["application/json"]["example"] = \
-                        VALIDATION_EXAMPLE
-        return spec
-
-    app.openapi = openapi  # type: ignore[method-assign]
 
 
 async def _bad_request(_request: Request, exc: Exception) -> JSONResponse:
@@ -135,9 +125,11 @@ def server(app: FastAPI, host: str, port: int, log_level: str = "info") -> Serve
     # Behind a reverse proxy every visitor would share the proxy's address and
     # rate limit; trust X-Forwarded-For only from the configured proxies.
     proxies = app.state.settings.api.trusted_proxies
+    # uvicorn's access log would keep every client's address and query string: off, always
+    # (api.access_log turns on api/accesslog.py instead).
     return Server(uvicorn.Config(app, host=host, port=port, log_level=log_level, ws="none",
                                  timeout_graceful_shutdown=3, proxy_headers=bool(proxies),
-                                 forwarded_allow_ips=proxies or None))
+                                 forwarded_allow_ips=proxies or None, access_log=False))
 
 
 def run(settings: Settings) -> None:

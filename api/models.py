@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.examples import EVENT
 from hubsense.layout import Id, Point, Text, ZoneKind
 from hubsense.state import DeskState, NodeHealth, ZoneState
+from reports.events import EventName
 
 ZONE_EXAMPLE: dict[str, Any] = {
     "id": "quiet", "name": {"en": "Quiet zone", "sv": "Tyst zon"}, "kind": "quiet_zone",
@@ -98,7 +99,7 @@ class EventCreate(BaseModel):
         "end": "2026-11-18T21:00:00+01:00", "zones": ["buzz-north"]}]})
 
     id: Id | None = Field(default=None, description="default: from the name and the day")
-    name: str = Field(min_length=1, max_length=200)
+    name: EventName
     start: datetime
     end: datetime
     zones: list[Id] = Field(default=[], max_length=64,

@@ -25,6 +25,8 @@ from pydantic import (
     model_validator,
 )
 
+from hubsense.names import PlainName
+
 # Ids end up as MQTT topic levels and InfluxDB tag values: keep them to a
 # charset that needs no escaping in either.
 ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,47}$"
@@ -64,8 +66,8 @@ class _Strict(BaseModel):
 class Text(_Strict):
     """A name in the screen's languages; English is required."""
 
-    en: str = Field(min_length=1, max_length=80)
-    sv: str | None = Field(default=None, min_length=1, max_length=80)
+    en: PlainName = Field(min_length=1, max_length=80)
+    sv: PlainName | None = Field(default=None, min_length=1, max_length=80)
 
     @model_validator(mode="before")
     @classmethod

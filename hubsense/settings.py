@@ -161,7 +161,7 @@ class ApiSettings(_Section):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     language: str = Field(default="en", pattern=r"^(en|sv)$")
-    public_url: str | None = Field(default=None, pattern=r"^https?://",
+    public_url: str | None = Field(default=None, pattern=r"^https?://[^/?#:@]",
                                    description="what the screen's QR code opens; "
                                                "default: the address the screen was loaded from")
     cors_origins: list[str] = []
@@ -171,6 +171,31 @@ class ApiSettings(_Section):
         default=[], description="addresses (or CIDR networks) of reverse proxies whose "
                                 "X-Forwarded-For names the client; none: the peer address")
     tokens: list[StaffToken] = []
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024, le=64 * 1024 * 1024,
+                                description="larger request bodies are refused (413) while "
+                                            "they are read")
+    allowed_hosts: list[str] = Field(
+        default=["localhost", "127.0.0.1", "[::1]"],
+        description="Host headers the API answers (400 otherwise); the host of public_url is "
+                    "always allowed; '*.example.org' matches its subdomains")
+    access_log: bool = Field(default=False, description="log method, path without query, "
+                                                        "status and duration; never the client")
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _host_names(cls, v: list[str]) -> list[str]:
+        out = []
+        for host in v:
+            name = host.strip().lower()
+            if re.fullmatch(r"\[?[0-9a-f.]*(:[0-9a-f.]*){2,}\]?", name):
+                name = f"[{name.strip('[]')}]"  # an IPv6 literal, bracketed as in a Host header
+            elif name == "*":  # any Host would be trusted into the QR code again
+                raise ValueError("'*' trusts every Host header; list the names instead")
+            elif not re.fullmatch(r"(\*\.)?[a-z0-9]([a-z0-9-]*[a-z0-9])?"
+                                  r"(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*", name):
+                raise ValueError(f"{host!r} is not a host name (no scheme, port or path)")
+            out.append(name)
+        return out
 
 
 class StateSettings(_Section):

@@ -20,6 +20,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from pydantic import TypeAdapter, ValidationError
 from pydantic_core import to_jsonable_python
 
 from hubsense.influx import InfluxError, InfluxV1
@@ -30,6 +31,7 @@ from reports.chart import visits_svg
 from reports.compare import compare, sides
 from reports.events import (
     Event,
+    EventName,
     delete_event,
     event_id,
     event_report,
@@ -54,6 +56,18 @@ def day(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-10-31") from None
+
+
+_EVENT_NAME: TypeAdapter[str] = TypeAdapter(EventName)
+
+
+def event_name(text: str) -> str:
+    """Check a new event's name as the API does (a bad one is a usage error, exit 2)."""
+    try:
+        return _EVENT_NAME.validate_python(text)
+    except ValidationError as exc:
+        raise argparse.ArgumentTypeError(
+            exc.errors()[0]["msg"].removeprefix("Value error, ")) from None
 
 
 def span(text: str) -> Period:
@@ -331,7 +345,7 @@ def register(sub: Any) -> None:
     esub = ev.add_subparsers(dest="event", required=True)
     add = esub.add_parser("add", help="register an event (local times unless an offset is given)")
     _common(add, period=False, fmt=False)
-    add.add_argument("name")
+    add.add_argument("name", type=event_name)
     add.add_argument("--start", required=True, metavar="2026-11-18T18:00")
     add.add_argument("--end", required=True, metavar="2026-11-18T21:00")
     add.add_argument("--zone", action="append", default=[], help="repeat; none: the whole site")

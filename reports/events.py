@@ -12,9 +12,13 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Annotated
+
+from pydantic import AfterValidator, Field
 
 from hubsense.influx import InfluxError, InfluxV1, Point
 from hubsense.layout import ID_RE, Layout
+from hubsense.names import plain_name
 from hubsense.settings import ReportSettings
 from reports import source, store
 from reports.hours import Calendar, Period
@@ -25,6 +29,8 @@ from reports.spans import bucket_totals, spans_from_changes
 EVENT = "hub_event"
 EVENT_ROLLUP = "rollup_event"  # per event: name and visits, for Grafana (no joins in InfluxQL)
 MAX_EVENT_DAYS = 14
+# What the API and `hubsense event add` accept as a new event's name, checked the same way.
+EventName = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(plain_name)]
 
 
 @dataclass(frozen=True)

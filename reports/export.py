@@ -1,4 +1,9 @@
-"""CSV of reports, for spreadsheets: one header row, plain numbers, ISO dates."""
+"""CSV of reports, for spreadsheets: one header row, plain numbers, ISO dates.
+
+Text that a spreadsheet would run as a formula (OWASP's CSV injection: a cell
+starting with =, +, -, @, tab or CR) gets a leading single quote; numbers stay
+numbers, negative ones included.
+"""
 
 from __future__ import annotations
 
@@ -13,13 +18,26 @@ from reports.events import Event, EventReport
 from reports.utilization import Use, UtilizationReport
 from reports.visits import VisitsReport
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(v: Any) -> Any:
+    """One value as a CSV cell: empty for None, floats rounded, formula-like text defused."""
+    if v is None:
+        return ""
+    if isinstance(v, float):
+        return round(v, 4)
+    if isinstance(v, str) and v.startswith(_FORMULA_START):
+        return "'" + v
+    return v
+
 
 def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(header)
     for r in rows:
-        w.writerow(["" if v is None else round(v, 4) if isinstance(v, float) else v for v in r])
+        w.writerow([cell(v) for v in r])
     return buf.getvalue()
 
 

@@ -134,6 +134,33 @@ def test_user_errors_exit_2_with_the_message(config: Path, argv: list[str],
     assert "Traceback" not in done.stderr
 
 
+def test_a_formula_in_an_event_name_is_defused_in_csv(
+        config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    c, formula = str(config), '=HYPERLINK("http://x","y")'
+    code, _, err = hs(capsys, "event", "add", formula, "-c", c, "--start", "2026-11-18T18:00",
+                      "--end", "2026-11-18T21:00", "--zone", "buzz-north")
+    assert code == 0, err
+    _, out, _ = hs(capsys, "event", "list", "-c", c, "--format", "csv")
+    [listed] = list(csv.DictReader(io.StringIO(out)))
+    assert listed["name"] == "'" + formula
+    _, out, _ = hs(capsys, "report", "events", "-c", c, "--month", "2026-11", "--format", "csv")
+    [row] = list(csv.DictReader(io.StringIO(out)))
+    assert (row["name"], row["visits"], row["peak"]) == ("'" + formula, "12", "30")
+    _, out, _ = hs(capsys, "event", "list", "-c", c, "--format", "json")
+    assert json.loads(out)[0]["name"] == formula, "JSON keeps the name as given"
+
+
+@pytest.mark.parametrize(("name", "code"), [("Demo\u202enight", "202E"),
+                                            ("Demo\x00night", "0000"), ("Demo\tnight", "0009")])
+def test_event_names_refuse_control_and_bidi_characters_as_the_api_does(
+        name: str, code: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["event", "add", name, "--start", "2026-11-18T18:00", "--end", "2026-11-18T21:00"])
+    assert exc.value.code == 2
+    assert ("argument name: must not contain control or bidi control characters "
+            f"(U+{code} at position 5)") in capsys.readouterr().err
+
+
 def test_a_bad_date_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["report", "visits", "--from", "2026-02-30", "--to", "2026-03-01"])

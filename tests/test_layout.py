@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from hubsense.layout import LayoutError, Measure, ZoneKind, load_layout
+from hubsense.names import plain_name
 from tests.conftest import EXAMPLE_LAYOUT
 
 
@@ -50,6 +51,13 @@ def test_example_layout_is_an_innovation_hub() -> None:
         (lambda d: d["desks"].append(dict(d["desks"][0])), "desk ids repeated"),
         (lambda d: d["nodes"][1]["inputs"][0].update(desk="q-01"), "already observes"),
         (lambda d: d.pop("site"), "site: Field required"),
+        (lambda d: d["zones"][0].update(name="Quiet\u202ezone"),
+         "zones.0.name.en: must not contain control or bidi control characters "
+         "(U+202E at position 6)"),
+        (lambda d: d["zones"][1].update(name={"en": "Buzz", "sv": "Surr\x00"}),
+         "zones.1.name.sv: must not contain control or bidi control characters "
+         "(U+0000 at position 5)"),
+        (lambda d: d["site"].update(name="Hub\u2066\u2069"), "site.name.en: must not contain"),
     ],
 )
 def test_layout_mistake_names_file_and_field(tmp_path: Path, mutate, expected: str) -> None:  # type: ignore[no-untyped-def]
@@ -75,3 +83,16 @@ def test_measures_fix_the_target() -> None:
     layout = load_layout(EXAMPLE_LAYOUT)
     door = layout.node("door-1")
     assert door is not None and door.inputs[0].measures is Measure.PASSAGE
+
+
+@pytest.mark.parametrize("char", ["\x00", "\t", "\n", "\x1b", "\x7f", "\x85", "\x9b",
+                                  "\u061c", "\u200e", "\u200f", "\u202a", "\u202e",
+                                  "\u2066", "\u2069"])
+def test_names_refuse_control_and_bidi_characters(char: str) -> None:
+    with pytest.raises(ValueError, match=f"U\\+{ord(char):04X} at position 3"):
+        plain_name(f"ab{char}cd")
+
+
+def test_names_keep_every_other_character() -> None:
+    for name in ("Tyst zon", "Fika för alla — ☕", "ساحة", "会议区", "Zone\u200d👩‍💻", "O'Brien"):
+        assert plain_name(name) == name

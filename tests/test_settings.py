@@ -29,6 +29,11 @@ def test_file_then_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
         ("[mqtt]\nport = 70000\n", "mqtt.port"),
         ('[api.mqtt]\nusername = "api"\npassword = "changeme"\n', "api.mqtt.password"),
         ("colour = 1\n", "colour"),
+        ('[api]\nallowed_hosts = ["https://hub.example"]\n', "api.allowed_hosts"),
+        ('[api]\nallowed_hosts = ["hub.example:8000"]\n', "api.allowed_hosts"),
+        ('[api]\nallowed_hosts = ["*"]\n', "api.allowed_hosts: Value error, '*' trusts every"),
+        ('[api]\npublic_url = "http:///screen"\n', "api.public_url"),
+        ("[api]\nmax_body_bytes = 10\n", "api.max_body_bytes"),
     ],
 )
 def test_bad_key_is_named(tmp_path: Path, text: str, named: str) -> None:
@@ -100,3 +105,11 @@ def test_plain_mqtt_is_fine_on_loopback(tmp_path: Path, host: str) -> None:
     conf = tmp_path / "h.toml"
     conf.write_text(f'[mqtt]\nhost = "{host}"\n')
     assert not load_settings(conf).mqtt.tls
+
+
+def test_allowed_hosts_are_matched_as_a_host_header_names_them(tmp_path: Path) -> None:
+    conf = tmp_path / "h.toml"
+    conf.write_text('[api]\nallowed_hosts = ["Hub.Example", "::1", "*.hub.example", "10.0.0.5"]\n')
+    api = load_settings(conf).api
+    assert api.allowed_hosts == ["hub.example", "[::1]", "*.hub.example", "10.0.0.5"]
+    assert (api.access_log, api.max_body_bytes) == (False, 65536)

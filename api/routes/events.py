@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
 
 from api.auth import require_scope
 from api.deps import InfluxDep, LayoutDep, SettingsDep
+from api.jsonbody import documented, json_body
 from api.models import EventCreate, EventPublic, EventsPublic, Message
 from hubsense.layout import ID_PATTERN
 from reports.events import Event, delete_event, events_during, list_events, save_event
@@ -54,10 +55,17 @@ def get_events(_who: Reader, db: InfluxDep, layout: LayoutDep, settings: Setting
     return EventsPublic(count=len(events), data=[public(e) for e in events])
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=_errors("events:write"),
-             summary="Register or replace an event")
-def post_event(_who: Writer, body: EventCreate, db: InfluxDep, layout: LayoutDep,
-               settings: SettingsDep) -> EventPublic:
+async def new_event(_who: Writer, request: Request) -> EventCreate:
+    """The event in the body, read only once the token may write events."""
+    return await json_body(request, EventCreate)
+
+
+@router.post("", status_code=status.HTTP_201_CREATED,
+             responses={**_errors("events:write"), 413: {
+                 "model": Message, "description": "the body is larger than api.max_body_bytes"}},
+             openapi_extra=documented(EventCreate), summary="Register or replace an event")
+def post_event(body: Annotated[EventCreate, Depends(new_event)], db: InfluxDep,
+               layout: LayoutDep, settings: SettingsDep) -> EventPublic:
     """Save the event; its zones must be in the layout, and it lasts at most 14 days."""
     cal = Calendar.from_settings(settings.report, layout.site.timezone)
     start, end = (t if t.tzinfo else t.replace(tzinfo=cal.tz) for t in (body.start, body.end))

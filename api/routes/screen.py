@@ -42,7 +42,14 @@ def qr_svg(url: str) -> bytes:
 
 @router.get("/qr.svg", include_in_schema=False)
 def qr(request: Request, settings: SettingsDep) -> Response:
-    """A QR code that opens this screen on a phone (settings.api.public_url, else this URL)."""
-    url = settings.api.public_url or str(request.base_url)
-    return Response(qr_svg(url), media_type="image/svg+xml",
-                    headers={"Cache-Control": "max-age=3600"})
+    """A QR code that opens this screen on a phone (settings.api.public_url, else this URL).
+
+    The request's host is one of api.allowed_hosts (api/hosts.py): a forged Host
+    header is refused before it gets here.
+    """
+    headers = {"Cache-Control": "max-age=3600"}
+    url = settings.api.public_url
+    if url is None:
+        url = str(request.base_url)
+        headers["Vary"] = "Host"  # a cache must not serve one host's code for another
+    return Response(qr_svg(url), media_type="image/svg+xml", headers=headers)

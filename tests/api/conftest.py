@@ -6,13 +6,16 @@ collector publishes it: that is the contract, not a mock of it.
 
 from __future__ import annotations
 
+import json
+import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import paho.mqtt.client as mqtt
 import pytest
 import uvicorn
@@ -25,11 +28,11 @@ from api.main import create_app
 from api.main import server as api_server
 from hubsense.contract import collector_status_topic, state_topic
 from hubsense.layout import Layout
-from hubsense.settings import ApiSettings, Credentials, MqttSettings, Settings
+from hubsense.settings import ApiSettings, Credentials, MqttSettings, Settings, StaffToken
 from hubsense.stack.mosquitto import Mosquitto
-from hubsense.stack.processes import free_port, wait_until
+from hubsense.stack.processes import Child, free_port, wait_until
 from hubsense.state import ZoneState, ZoneStatus
-from tests.conftest import eventually
+from tests.conftest import EXAMPLE_LAYOUT, ROOT, eventually
 
 __all__ = ["eventually"]  # the API tests import it from here
 
@@ -117,6 +120,62 @@ def api(api_settings: Settings, layout: Layout) -> Iterator[ApiServer]:
     server = start_api(api_settings, layout)
     yield server
     server.stop()
+
+
+@dataclass
+class ApiProcess:
+    """`hubsense api -c FILE` as its own process: its memory and its log can be read."""
+
+    child: Child
+    url: str
+    port: int
+
+    def memory_kb(self) -> dict[str, int]:
+        """VmRSS and VmHWM (the peak) of the process, in kB, from /proc."""
+        lines = Path(f"/proc/{self.child.pid}/status").read_text().splitlines()
+        return {k: int(v.split()[0]) for k, v in (ln.split(":", 1) for ln in lines)
+                if k in ("VmRSS", "VmHWM")}
+
+    def log(self) -> str:
+        return self.child.log.read_text(errors="replace")
+
+
+def start_api_process(workdir: Path, broker: Mosquitto, tokens: Sequence[StaffToken] = (),
+                      **api: object) -> ApiProcess:
+    """Run the API as a deployment does, with `api` keys added to its [api] table."""
+    port = free_port()
+    keys = "".join(f"{k} = {json.dumps(v)}\n" for k, v in api.items())
+    staff = "".join(f'[[api.tokens]]\nname = "{t.name}"\n'
+                    f"token = {json.dumps(t.token.get_secret_value())}\n"
+                    f"scopes = {json.dumps(t.scopes)}\n" for t in tokens)
+    conf = workdir / "hubsense.toml"
+    conf.write_text(f"""layout = {json.dumps(str(EXAMPLE_LAYOUT))}
+[mqtt]
+host = "{broker.host}"
+port = {broker.port}
+[api]
+host = "127.0.0.1"
+port = {port}
+{keys}[api.mqtt]
+username = "api"
+password = {json.dumps(broker.users.passwords["api"])}
+{staff}""")
+    child = Child("api", [sys.executable, "-m", "hubsense.cli", "api", "-c", str(conf)],
+                  workdir / "api.log", cwd=ROOT).start()
+    url = f"http://127.0.0.1:{port}"
+
+    def ready() -> bool:
+        try:
+            return httpx.get(f"{url}/api/v1/health", timeout=1).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    try:
+        wait_until(ready, 20, "api process", child.alive)
+    except Exception:
+        child.stop()
+        raise
+    return ApiProcess(child, url, port)
 
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "api"

@@ -167,3 +167,17 @@ def test_influxdb_down_is_503_and_the_screen_still_serves(api_settings: Settings
         assert httpx.get(f"{server.url}/api/v1/zones").status_code == 200
     finally:
         server.stop()
+
+
+def test_a_formula_in_an_event_name_is_defused_in_csv(reports_api: ApiServer) -> None:
+    formula = '=HYPERLINK("http://x","y")'
+    body = {"name": formula, "start": "2026-11-18T18:00", "end": "2026-11-18T21:00",
+            "zones": ["buzz-north"]}
+    r = httpx.post(f"{reports_api.url}/api/v1/events", json=body,
+                   headers={"Authorization": f"Bearer {WRITER}"})
+    assert r.status_code == 201, r.text
+    assert r.json()["name"] == formula, "JSON keeps the name as given"
+    r = get(reports_api, "/api/v1/reports/events", month="2026-11", format="csv")
+    [row] = list(csv.DictReader(io.StringIO(r.text)))
+    assert row["name"] == "'" + formula, "a spreadsheet shows it as text, never runs it"
+    assert (row["visits"], row["peak"], row["mean_occupancy"]) == ("12", "30", "30.0")
