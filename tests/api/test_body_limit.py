@@ -25,8 +25,8 @@ from tests.api.conftest import ApiProcess, start_api_process
 
 pytestmark = pytest.mark.services
 
-WRITER = "staff-token-events-write-0123456789"
-READER = "staff-token-reports-only-0123456789"
+WRITER = "staff-token-events-write-7fK2q9Zx4mT"
+READER = "staff-token-reports-only-7fK2q9Zx4mT"
 HUGE = 200 * 1024 * 1024
 CHUNK = 64 * 1024
 LIMIT = 64 * 1024  # the default api.max_body_bytes

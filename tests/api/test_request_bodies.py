@@ -16,8 +16,8 @@ from tests.api.conftest import ApiServer, start_api
 
 pytestmark = pytest.mark.services
 
-WRITER = "staff-token-events-write-0123456789"
-READER = "staff-token-reports-only-0123456789"
+WRITER = "staff-token-events-write-7fK2q9Zx4mT"
+READER = "staff-token-reports-only-7fK2q9Zx4mT"
 EVENT = {"name": "Demo night", "start": "2026-11-18T18:00", "end": "2026-11-18T21:00"}
 CANARY = "CANARY-7f3a-"  # a distinctive string that must never come back
 
