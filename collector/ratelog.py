@@ -21,6 +21,12 @@ class RateLimitedLog:
 
     def warning(self, key: str, msg: str, *args: object) -> bool:
         """Log unless this key used its burst in the current period; say if logged."""
+        return self._emit(logging.WARNING, key, msg, *args)
+
+    def error(self, key: str, msg: str, *args: object) -> bool:
+        return self._emit(logging.ERROR, key, msg, *args)
+
+    def _emit(self, level: int, key: str, msg: str, *args: object) -> bool:
         now = self._clock()
         start, logged, held = self._windows.get(key, (now, 0, 0))
         if now - start >= self._period:
@@ -29,7 +35,7 @@ class RateLimitedLog:
             start, logged, held = now, 0, 0
         if logged < self._burst:
             self._windows[key] = (start, logged + 1, held)
-            self._log.warning(msg, *args)
+            self._log.log(level, msg, *args)
             return True
         self._windows[key] = (start, logged, held + 1)
         self.suppressed += 1

@@ -206,9 +206,8 @@ class BatchWriter:
         except InfluxError as exc:
             self.metrics.error(str(exc))
             if not exc.retryable:
-                # The points themselves are bad: keeping them cannot help.
-                log.error("InfluxDB refused %d points: %s", n, exc)
-                self.metrics.inc("points_dropped", n)
+                # Some points are bad: keeping them cannot help, losing the good ones must not.
+                self._salvage(body, n, exc)
                 return True
             self._rlog.warning("write", "InfluxDB write failed, spooling; next try in "
                                "%.1f s: %s", self._delay, exc)
@@ -217,6 +216,38 @@ class BatchWriter:
             return False
         self._delay = RETRY_MIN_S
         return True
+
+    def _salvage(self, body: bytes, n: int, exc: InfluxError) -> None:
+        """Write the good points of a refused batch and count only the bad ones.
+
+        In a partial write InfluxDB kept the good points itself. A batch refused
+        whole (a field type conflict refuses every point with it) is halved until
+        each bad point stands alone.
+        """
+        if exc.partial:
+            bad = min(exc.refused, n) or 1
+            self.metrics.wrote(n - bad, 0.0)
+            self.metrics.inc("points_dropped", bad)
+            self._rlog.error("refused", "InfluxDB refused %d of %d points: %s", bad, n,
+                             str(exc)[:300])
+            return
+        lines = body.split(b"\n")
+        if len(lines) == 1:
+            self.metrics.inc("points_dropped")
+            self._rlog.error("refused", "InfluxDB refused a point: %s: %s",
+                             str(exc)[:200], body[:200])
+            return
+        mid = len(lines) // 2
+        for half in (lines[:mid], lines[mid:]):
+            part = b"\n".join(half)
+            try:
+                self._send(part, len(half))
+            except InfluxError as again:
+                if again.retryable:  # InfluxDB went away meanwhile: keep it for the replay
+                    if not self._spool(part):
+                        self.metrics.inc("points_dropped", len(half))
+                else:
+                    self._salvage(part, len(half), again)
 
     def _send(self, body: bytes, n: int) -> None:
         if not self._db_ready:

@@ -8,6 +8,7 @@ v1 API (`/write`, `/query`) is served by InfluxDB 1.x, 2.x and 3.x alike.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,6 +22,7 @@ _TAG_ESC = str.maketrans({",": r"\,", " ": r"\ ", "=": r"\=", "\n": r"\n"})
 _STR_ESC = str.maketrans({'"': r"\"", "\\": r"\\"})
 
 FieldValue = bool | int | float | str
+_DROPPED = re.compile(r"dropped=(\d+)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,18 @@ class InfluxError(Exception):
         """The database or retention policy does not exist (yet): nothing written so far."""
         text = str(self)
         return "database not found" in text or "retention policy not found" in text
+
+    @property
+    def partial(self) -> bool:
+        """A write of which the valid points were kept; `refused` says how many were not."""
+        return "partial write" in str(self)
+
+    @property
+    def refused(self) -> int:
+        """Points of a partial write that InfluxDB did not keep (unparseable, or dropped)."""
+        text = str(self)
+        m = _DROPPED.search(text)
+        return text.count("unable to parse '") + (int(m[1]) if m else 0)
 
 
 @dataclass

@@ -64,3 +64,27 @@ def test_retention_policy_writes_and_show_statements(influx_settings: InfluxSett
         policies = [row["name"] for s in db.query("SHOW RETENTION POLICIES") for row in s.rows()]
         assert "long" in policies
         db.write([])  # nothing to write is not an error
+
+
+@pytest.mark.services
+def test_error_kinds_are_decided_in_the_client(influx_settings: InfluxSettings) -> None:
+    """A partial write kept the good points and says how many it refused; a field type
+    conflict refuses a batch whole; neither is worth retrying."""
+    with InfluxV1(influx_settings) as db:
+        db.create_database()
+        body = b"\n".join([b"m,a=1 v=1i 1", b"m,a=2 v=9223372036854775808i 1", b"m,a=3 v=3i 1",
+                           b"m,a=4 v=x 1"])
+        with pytest.raises(InfluxError) as err:
+            db.write_lines(body)
+        assert err.value.partial and err.value.refused == 2 and not err.value.retryable
+        assert len(db.query("SELECT v FROM m")[0].values) == 2
+        # A type that conflicts with the stored one: that point only.
+        with pytest.raises(InfluxError) as err:
+            db.write_lines(b"m,a=5 v=5.5 2\nm,a=6 v=6i 2")
+        assert err.value.partial and err.value.refused == 1
+        assert len(db.query("SELECT v FROM m")[0].values) == 3
+        # Types that conflict within the batch that opens a shard: the batch, whole.
+        with pytest.raises(InfluxError) as err:
+            db.write_lines(b"n,a=5 v=5.5 900000000000\nn,a=6 v=6i 900000000000\nn,a=7 w=1i 900000000000")
+        assert not err.value.partial and not err.value.retryable and not err.value.missing
+        assert db.query("SELECT * FROM n") == []
