@@ -85,6 +85,7 @@ def test_error_kinds_are_decided_in_the_client(influx_settings: InfluxSettings) 
         assert len(db.query("SELECT v FROM m")[0].values) == 3
         # Types that conflict within the batch that opens a shard: the batch, whole.
         with pytest.raises(InfluxError) as err:
-            db.write_lines(b"n,a=5 v=5.5 900000000000\nn,a=6 v=6i 900000000000\nn,a=7 w=1i 900000000000")
+            db.write_lines(b"n,a=5 v=5.5 900000000000\nn,a=6 v=6i 900000000000\n"
+                           b"n,a=7 w=1i 900000000000")
         assert not err.value.partial and not err.value.retryable and not err.value.missing
         assert db.query("SELECT * FROM n") == []
