@@ -49,7 +49,8 @@ class LiveState:
     def stop(self) -> None:
         self._stop.set()
         self.ingest.changed.set()
-        self._thread.join(5)
+        if self._thread.ident is not None:  # a collector that never connected never started it
+            self._thread.join(5)
 
     def forget(self) -> None:
         """Publish everything again on the next evaluation (after a reconnect)."""

@@ -28,7 +28,7 @@ from paho.mqtt.client import MQTTMessage
 from paho.mqtt.enums import MQTTErrorCode
 from paho.mqtt.exception import MalformedPacket
 
-from hubsense.mqttlink import MAX_RECEIVE_PACKET, connect_properties
+from hubsense.mqttlink import MAX_RECEIVE_PACKET, Client, connect_properties
 from hubsense.settings import MqttSettings
 
 _PUBLISH = 0x30
@@ -51,7 +51,7 @@ def connect_persistent(client: mqtt.Client, m: MqttSettings) -> None:
 
 
 
-class FastClient(mqtt.Client):
+class FastClient(Client):
     """A paho Client that receives in bulk and acknowledges in batches."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -7,6 +7,7 @@ given here is the login: what the broker logs is what it enforces.
 
 from __future__ import annotations
 
+import socket
 import ssl
 
 import paho.mqtt.client as mqtt
@@ -22,9 +23,31 @@ from hubsense.settings import Credentials, MqttSettings
 MAX_RECEIVE_PACKET = 2 * MAX_PACKET_SIZE
 
 
+class Client(mqtt.Client):
+    """paho's client, closing the socket of a TLS handshake that failed.
+
+    paho leaves that socket to the garbage collector (which warns), and a
+    service that keeps retrying a broker it cannot trust would leak one per try.
+    """
+
+    def _ssl_wrap_socket(self, tcp_sock: socket.socket) -> ssl.SSLSocket:
+        if self._ssl_context is None:
+            raise ValueError("TLS is not set up")
+        # make_client() sets CERT_REQUIRED and the host name check on the context itself.
+        ssl_sock = self._ssl_context.wrap_socket(tcp_sock, server_hostname=self._host,
+                                                 do_handshake_on_connect=False)
+        try:
+            ssl_sock.settimeout(self._connect_timeout)
+            ssl_sock.do_handshake()
+        except BaseException:
+            ssl_sock.close()
+            raise
+        return ssl_sock
+
+
 def make_client(m: MqttSettings, creds: Credentials,
                 protocol: MQTTProtocolVersion = MQTTProtocolVersion.MQTTv5,
-                client_class: type[mqtt.Client] = mqtt.Client, **kwargs: object) -> mqtt.Client:
+                client_class: type[Client] = Client, **kwargs: object) -> Client:
     """A paho client logged in as `creds`, with TLS as the settings say."""
     c = client_class(CallbackAPIVersion.VERSION2, client_id=creds.username, protocol=protocol,
                      **kwargs)  # type: ignore[arg-type]
@@ -34,6 +57,7 @@ def make_client(m: MqttSettings, creds: Credentials,
         c.tls_set(ca_certs=str(m.ca_file) if m.ca_file else None, cert_reqs=ssl.CERT_REQUIRED,
                   tls_version=ssl.PROTOCOL_TLS_CLIENT)
         c.tls_insecure_set(False)
+        assert c._ssl_context is not None and c._ssl_context.check_hostname
     return c
 
 
