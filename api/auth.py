@@ -14,7 +14,10 @@ from api.deps import SettingsDep
 
 bearer = HTTPBearer(auto_error=False, description="a staff token from the API config")
 
-_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+# A refused request may still be sending a body: end the connection with the
+# answer, so the server does not go on reading (and discarding) the rest of it.
+_CLOSE = {"Connection": "close"}
+_CHALLENGE = {"WWW-Authenticate": "Bearer", **_CLOSE}
 
 
 def require_scope(scope: str) -> Callable[..., str]:
@@ -40,7 +43,8 @@ def require_scope(scope: str) -> Callable[..., str]:
             raise HTTPException(status.HTTP_401_UNAUTHORIZED, "unknown token",
                                 headers=_CHALLENGE)
         if scope not in holder.scopes:
-            raise HTTPException(status.HTTP_403_FORBIDDEN, f"this token lacks the '{scope}' scope")
+            raise HTTPException(status.HTTP_403_FORBIDDEN, f"this token lacks the '{scope}' scope",
+                                headers=_CLOSE)
         return holder.name
 
     return check

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from hubsense.contract import RejectedMessage
+from hubsense.files import open_private
 
 # Enough to see what a node sent; a flood of huge payloads still fits the bound.
 MAX_PAYLOAD_KEPT = 512
@@ -20,9 +21,8 @@ class DeadLetters:
     def __init__(self, path: Path, max_bytes: int = 10 * 1024 * 1024) -> None:
         self.path = path
         self.max_bytes = max_bytes
-        path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._f = open(path, "a", encoding="utf-8")  # noqa: SIM115 - open for the service's life
+        self._f = open_private(path)  # what nodes sent, for this account alone
         self._size = self._f.tell()
 
     def add(self, topic: str, payload: bytes, rej: RejectedMessage) -> None:
@@ -38,7 +38,7 @@ class DeadLetters:
             if self._size + len(line) > self.max_bytes:
                 self._f.close()
                 self.path.replace(self.path.with_name(self.path.name + ".1"))
-                self._f = open(self.path, "a", encoding="utf-8")  # noqa: SIM115
+                self._f = open_private(self.path)
                 self._size = 0
             self._f.write(line)
             self._f.flush()

@@ -10,6 +10,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from hubsense.files import FILE_MODE, private_dir
+
 _SUFFIX = ".lp"
 
 
@@ -19,7 +21,7 @@ class Spool:
     def __init__(self, directory: Path, max_bytes: int) -> None:
         self.dir = directory
         self.max_bytes = max_bytes
-        self.dir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.dir)  # what nodes sent, for this account alone
         for tmp in self.dir.glob("*.tmp"):  # a batch half-written when we crashed
             tmp.unlink()
         self._files = sorted(self.dir.glob(f"*{_SUFFIX}"))
@@ -35,7 +37,8 @@ class Spool:
             return False
         path = self.dir / f"{self._next:016d}{_SUFFIX}"
         tmp = path.with_suffix(".tmp")
-        with open(tmp, "wb") as f:
+        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, FILE_MODE),
+                       "wb") as f:
             f.write(body)
             f.flush()
             os.fsync(f.fileno())

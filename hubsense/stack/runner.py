@@ -8,7 +8,6 @@ Ctrl-C (or SIGTERM) stops everything in reverse order and leaves nothing behind.
 from __future__ import annotations
 
 import json
-import secrets
 import signal
 import sys
 import time
@@ -18,7 +17,9 @@ from types import FrameType
 
 import httpx
 
+from hubsense.files import private_dir, write_private
 from hubsense.layout import Layout, load_layout
+from hubsense.passwords import new_secret
 from hubsense.stack.influxdb import InfluxDB
 from hubsense.stack.mosquitto import BrokerUsers, Mosquitto
 from hubsense.stack.processes import Child, StackError, require_free, venv_tool, wait_until
@@ -42,7 +43,7 @@ def write_service_config(opts: StackOptions, users: BrokerUsers, influx_url: str
                          staff_token: str) -> Path:
     """Write the TOML every service reads; secrets are this run's generated ones."""
     conf = opts.workdir / "hubsense.toml"
-    conf.write_text(
+    write_private(conf,
         f"""# Written by `hubsense up` for this run; regenerated on every start.
 layout = {json.dumps(str(opts.layout.resolve()))}
 
@@ -69,6 +70,11 @@ port = {opts.api_port}
 username = "api"
 password = "{users.passwords['api']}"
 
+# Home Assistant's read-only login, for connecting one to the demo (docs/deploy.md).
+[broker.homeassistant]
+username = "homeassistant"
+password = "{users.passwords['homeassistant']}"
+
 # The demo's one staff token, with every scope.
 [[api.tokens]]
 name = "demo"
@@ -76,7 +82,6 @@ token = "{staff_token}"
 scopes = ["nodes:read", "reports:read", "events:write"]
 """
     )
-    conf.chmod(0o600)
     return conf
 
 
@@ -92,7 +97,7 @@ class Stack:
         self.influx = InfluxDB(w / "influxdb", opts.influx_port, opts.influx_rpc_port)
         self.services: list[Child] = []
         self.fleet: object | None = None
-        self.staff_token = secrets.token_urlsafe(24)
+        self.staff_token = new_secret()
 
     def check_ports(self) -> None:
         o = self.opts
@@ -104,7 +109,7 @@ class Stack:
 
     def start(self) -> None:
         self.check_ports()
-        self.opts.workdir.mkdir(parents=True, exist_ok=True)
+        private_dir(self.opts.workdir)  # logins, node configs, data: this account's alone
         self.broker.start()
         self.influx.start()
         conf = write_service_config(self.opts, self.users, self.influx.url, self.staff_token)
