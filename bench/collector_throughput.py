@@ -39,13 +39,13 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
+from devstack.influxdb import InfluxDB
+from devstack.mosquitto import BrokerUsers, Mosquitto
+from devstack.processes import Child, free_port
 from hubsense.contract import input_topic
 from hubsense.influx import InfluxError, InfluxV1
 from hubsense.layout import load_layout
 from hubsense.settings import InfluxSettings
-from hubsense.stack.influxdb import InfluxDB
-from hubsense.stack.mosquitto import BrokerUsers, Mosquitto
-from hubsense.stack.processes import Child, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 LAYOUT = ROOT / "config" / "layout.yaml"

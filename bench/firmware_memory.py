@@ -26,9 +26,9 @@ from pathlib import Path
 
 import paho.mqtt.client as mqtt
 
-from hubsense.stack.mosquitto import BrokerUsers, Mosquitto
-from hubsense.stack.nodes import MicroNode, micropython_exe, stage_firmware
-from hubsense.stack.processes import free_port
+from devstack.mosquitto import BrokerUsers, Mosquitto
+from devstack.nodes import MicroNode, micropython_exe, stage_firmware
+from devstack.processes import free_port
 
 SITE = "hbg-works"
 ROOMY_KB = 64  # a heap the node never runs short of, to see what it uses

@@ -22,12 +22,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from collector.lines import LineBuilder
+from devstack.influxdb import InfluxDB
+from devstack.processes import free_port
 from hubsense.contract import Observation, ObservationPayload
 from hubsense.influx import InfluxV1
 from hubsense.layout import Layout, Measure, ZoneKind, parse_layout
 from hubsense.settings import InfluxSettings, ReportSettings
-from hubsense.stack.influxdb import InfluxDB
-from hubsense.stack.processes import free_port
 from hubsense.state import DeskState, DeskStatus, ZoneState, ZoneStatus
 from reports.hours import Period
 from reports.rollup import Rollup

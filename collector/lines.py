@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from hubsense.contract import HeartbeatPayload, Observation
 from hubsense.layout import ID_RE, Layout, Measure
+from hubsense.measurements import (
+    DESK_STATE,
+    NODE_HEARTBEAT,
+    NODE_STATUS,
+    OBSERVATION,
+    PASSAGE,
+    VISITS,
+    ZONE_STATE,
+)
 from hubsense.state import DeskState, ZoneState
-
-MEASUREMENT: dict[Measure, str] = {
-    Measure.PRESENCE: "presence",
-    Measure.COUNT: "zone_count",
-    Measure.SOUND: "sound",
-    Measure.PASSAGE: "passage",
-}
 
 
 def _tags(tags: dict[str, str]) -> str:
@@ -45,7 +47,7 @@ class LineBuilder:
                         "input": str(inp.n)}
                 if inp.desk is not None:
                     tags["desk"] = inp.desk
-                self._input[(node.id, inp.n)] = MEASUREMENT[inp.measures] + _tags(tags) + " "
+                self._input[(node.id, inp.n)] = OBSERVATION[inp.measures] + _tags(tags) + " "
 
     def observation(self, obs: Observation) -> str:
         p = obs.payload
@@ -62,7 +64,7 @@ class LineBuilder:
                 f"synced={_b(obs.synced)} {obs.ts_ms}")
 
     def visits(self, obs: Observation, ins: int, outs: int) -> str:
-        prefix = self._input[(obs.node, obs.n)].replace("passage", "visits", 1)
+        prefix = self._input[(obs.node, obs.n)].replace(PASSAGE, VISITS, 1)
         return f"{prefix}in={ins}i,out={outs}i {obs.ts_ms}"
 
     def heartbeat(self, node: str, hb: HeartbeatPayload, ts_ms: int) -> str:
@@ -71,14 +73,14 @@ class LineBuilder:
                   f"heap_free={hb.heap_free}i,drops={hb.drops}i,seq={hb.seq}i")
         if hb.rssi is not None:
             fields += f",rssi={hb.rssi}i"
-        return f"node_heartbeat{self._node[node]} {fields} {ts_ms}"
+        return f"{NODE_HEARTBEAT}{self._node[node]} {fields} {ts_ms}"
 
     def node_status(self, node: str, online: bool, now_ms: int) -> str:
-        return f"node_status{self._node[node]} online={_b(online)} {now_ms}"
+        return f"{NODE_STATUS}{self._node[node]} online={_b(online)} {now_ms}"
 
     def desk_state(self, d: DeskState, now_ms: int) -> str:
         tags = _tags({"site": self.site, "zone": d.zone, "desk": d.id})
-        return f'desk_state{tags} status="{d.status.value}" {now_ms}'
+        return f'{DESK_STATE}{tags} status="{d.status.value}" {now_ms}'
 
     def zone_state(self, z: ZoneState, now_ms: int) -> str:
         fields = [f'status="{z.status.value}"', f"stale={_b(z.stale)}",
@@ -91,4 +93,5 @@ class LineBuilder:
             fields.append(f"laeq={float(z.laeq)!r}")
         if z.noise is not None:
             fields.append(f'noise="{z.noise.value}"')
-        return f"zone_state{_tags({'site': self.site, 'zone': z.id})} {','.join(fields)} {now_ms}"
+        tags = _tags({"site": self.site, "zone": z.id})
+        return f"{ZONE_STATE}{tags} {','.join(fields)} {now_ms}"

@@ -13,8 +13,8 @@ from dashboards.panels import (
     target,
     variable,
 )
-from reports.rollup import ZONE_HOUR
-from reports.store import measurement
+from hubsense.measurements import ZONE_HOUR
+from hubsense.measurements import in_rollup_rp as measurement
 
 NODE = '"node" =~ /^$node$/'
 

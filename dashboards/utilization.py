@@ -14,9 +14,9 @@ from dashboards.panels import (
     panel,
     target,
 )
+from hubsense.measurements import DESK_DAY, ZONE_HOUR
+from hubsense.measurements import in_rollup_rp as measurement
 from hubsense.settings import ReportSettings
-from reports.rollup import DESK_DAY, ZONE_HOUR
-from reports.store import measurement
 
 ZONES, DESKS = measurement(ZONE_HOUR), measurement(DESK_DAY)
 # Capacity-weighted, so a period across a layout version that changed it stays right.

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from dashboards.panels import DATASOURCE, SITE, SITE_VAR, TZ, Json, dashboard, panel, target
-from reports.events import EVENT as EVENTS
-from reports.events import EVENT_ROLLUP
-from reports.rollup import VISITS_HOUR
-from reports.store import measurement
+from hubsense.measurements import EVENT as EVENTS
+from hubsense.measurements import EVENT_FIGURES, VISITS_HOUR
+from hubsense.measurements import in_rollup_rp as measurement
 
-VISITS, EVENT_FIGURES = measurement(VISITS_HOUR), measurement(EVENT_ROLLUP)
+VISITS, EVENT_FIGURES = measurement(VISITS_HOUR), measurement(EVENT_FIGURES)
 
 
 def build() -> Json:

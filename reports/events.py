@@ -18,6 +18,7 @@ from pydantic import AfterValidator, Field
 
 from hubsense.influx import InfluxError, InfluxV1, Point
 from hubsense.layout import ID_RE, Layout
+from hubsense.measurements import EVENT, EVENT_FIGURES
 from hubsense.names import plain_name
 from hubsense.settings import ReportSettings
 from reports import source, store
@@ -26,8 +27,6 @@ from reports.passages import entries
 from reports.source import MS_NS
 from reports.spans import bucket_totals, spans_from_changes
 
-EVENT = "hub_event"
-EVENT_ROLLUP = "rollup_event"  # per event: name and visits, for Grafana (no joins in InfluxQL)
 MAX_EVENT_DAYS = 14
 # What the API and `hubsense event add` accept as a new event's name, checked the same way.
 EventName = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(plain_name)]
@@ -76,7 +75,7 @@ def delete_event(db: InfluxV1, layout: Layout, ev: Event) -> None:
     tags = {"site": layout.site.id, "event": ev.id}
     db.write([Point(EVENT, tags, {"deleted": True}, ev.start_ms)])
     try:  # and its rolled-up figures, if the rollups have begun
-        store.write(db, [Point(EVENT_ROLLUP, tags, {"deleted": True}, ev.start_ms)])
+        store.write(db, [Point(EVENT_FIGURES, tags, {"deleted": True}, ev.start_ms)])
     except InfluxError as exc:
         if "retention policy not found" not in str(exc):
             raise
@@ -158,7 +157,7 @@ def roll_up_events(db: InfluxV1, layout: Layout, cfg: ReportSettings, start_ms: 
     for ev in list_events(db, layout, start_ms - MAX_EVENT_DAYS * 86_400_000, end_ms):
         if ev.end_ms > start_ms:
             rep = event_report(db, layout, cfg, ev)
-            points.append(Point(EVENT_ROLLUP, {"site": layout.site.id, "event": ev.id},
+            points.append(Point(EVENT_FIGURES, {"site": layout.site.id, "event": ev.id},
                                 {"name": ev.name, "end_ms": ev.end_ms, "visits": rep.visits,
                                  "zones": json.dumps(list(ev.zones)), "deleted": False},
                                 ev.start_ms))

@@ -18,6 +18,7 @@ from typing import Any
 
 from hubsense.influx import InfluxError, InfluxV1, Point
 from hubsense.layout import Layout, ZoneKind
+from hubsense.measurements import DESK_DAY, VISITS_HOUR, WATERMARK, ZONE_HOUR, in_rollup_rp
 from hubsense.settings import ReportSettings
 from reports import source, store
 from reports.events import roll_up_events
@@ -28,10 +29,6 @@ from reports.versions import Versions
 
 log = logging.getLogger(__name__)
 
-DESK_DAY = "rollup_desk_day"
-ZONE_HOUR = "rollup_zone_hour"
-VISITS_HOUR = "rollup_visits_hour"
-WATERMARK = "rollup_watermark"
 
 
 def _s(ms: int) -> float:
@@ -147,7 +144,7 @@ class Rollup:
 
 def watermark(db: InfluxV1, site: str) -> int | None:
     """End of the rolled-up days (UTC ms), or None before the first rollup."""
-    q = f"SELECT last(through_ms) FROM {store.measurement(WATERMARK)} WHERE site = $site"
+    q = f"SELECT last(through_ms) FROM {in_rollup_rp(WATERMARK)} WHERE site = $site"
     try:
         series = db.query(q, {"site": site})
     except InfluxError as exc:  # no rollup yet: not even the retention policy

@@ -12,6 +12,7 @@ from collections import defaultdict
 from typing import Any
 
 from hubsense.influx import InfluxV1
+from hubsense.measurements import DESK_STATE, PASSAGE, ZONE_STATE
 from reports.passages import Sample
 from reports.spans import Value
 
@@ -41,7 +42,7 @@ def desk_changes(db: InfluxV1, site: str, start_ms: int, end_ms: int
                  ) -> dict[str, list[tuple[int, Value]]]:
     """Desk status changes in [start, end), per desk."""
     out: dict[str, list[tuple[int, Value]]] = defaultdict(list)
-    for s in db.query(f"SELECT status FROM desk_state WHERE {WHERE} GROUP BY desk",
+    for s in db.query(f"SELECT status FROM {DESK_STATE} WHERE {WHERE} GROUP BY desk",
                       window(site, start_ms, end_ms)):
         out[s.tags["desk"]] = [(t, desk_value(v)) for t, v in s.values]
     return out
@@ -49,7 +50,8 @@ def desk_changes(db: InfluxV1, site: str, start_ms: int, end_ms: int
 
 def desk_before(db: InfluxV1, site: str, at_ms: int) -> dict[str, Value]:
     """Each desk's state in force at `at` (its last change before)."""
-    q = "SELECT last(status) FROM desk_state WHERE site = $site AND time < $end GROUP BY desk"
+    q = (f"SELECT last(status) FROM {DESK_STATE} WHERE site = $site AND time < $end "
+         "GROUP BY desk")
     return {s.tags["desk"]: desk_value(s.values[0][1])
             for s in db.query(q, {"site": site, "end": at_ms * MS_NS})}
 
@@ -61,7 +63,7 @@ def zone_changes(db: InfluxV1, site: str, start_ms: int, end_ms: int
                  ) -> dict[str, list[tuple[int, Value]]]:
     """Zone occupancy changes in [start, end), per zone."""
     out: dict[str, list[tuple[int, Value]]] = {}
-    for s in db.query(f"SELECT {_ZONE_FIELDS} FROM zone_state WHERE {WHERE} GROUP BY zone",
+    for s in db.query(f"SELECT {_ZONE_FIELDS} FROM {ZONE_STATE} WHERE {WHERE} GROUP BY zone",
                       window(site, start_ms, end_ms)):
         out[s.tags["zone"]] = [(r["time"], zone_value(r)) for r in s.rows()]
     return out
@@ -71,7 +73,7 @@ def zone_before(db: InfluxV1, site: str, at_ms: int) -> dict[str, Value]:
     """Each zone's occupancy in force at `at`."""
     # last() per field could mix points; the newest point's fields are read whole.
     out: dict[str, Value] = {}
-    q = (f"SELECT {_ZONE_FIELDS} FROM zone_state WHERE site = $site AND time < $end "
+    q = (f"SELECT {_ZONE_FIELDS} FROM {ZONE_STATE} WHERE site = $site AND time < $end "
          "GROUP BY zone ORDER BY time DESC LIMIT 1")
     for s in db.query(q, {"site": site, "end": at_ms * MS_NS}):
         out[s.tags["zone"]] = zone_value(s.rows()[0])
@@ -84,7 +86,7 @@ Door = tuple[str, str]  # (zone, node)
 def passages(db: InfluxV1, site: str, start_ms: int, end_ms: int) -> dict[Door, list[Sample]]:
     """Entrance running totals in [start, end), per door."""
     out: dict[Door, list[Sample]] = {}
-    for s in db.query(f"SELECT boot, in_total, out_total FROM passage WHERE {WHERE} "
+    for s in db.query(f"SELECT boot, in_total, out_total FROM {PASSAGE} WHERE {WHERE} "
                       "GROUP BY zone, node", window(site, start_ms, end_ms)):
         out[(s.tags["zone"], s.tags["node"])] = [Sample(*v) for v in s.values]
     return out
@@ -92,7 +94,7 @@ def passages(db: InfluxV1, site: str, start_ms: int, end_ms: int) -> dict[Door, 
 
 def passage_before(db: InfluxV1, site: str, at_ms: int) -> dict[Door, Sample]:
     """Each door's last running total before `at`: the baseline for the first delta."""
-    q = ("SELECT boot, in_total, out_total FROM passage WHERE site = $site AND time < $end "
+    q = (f"SELECT boot, in_total, out_total FROM {PASSAGE} WHERE site = $site AND time < $end "
          "GROUP BY zone, node ORDER BY time DESC LIMIT 1")
     return {(s.tags["zone"], s.tags["node"]): Sample(*s.values[0])
             for s in db.query(q, {"site": site, "end": at_ms * MS_NS})}

@@ -11,16 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from hubsense.influx import InfluxError, InfluxV1, Point
+from hubsense.measurements import ROLLUP_RP as RP
 
-RP = "rollup"
 # InfluxQL for the policy; docker-compose runs the same statement at InfluxDB's
 # first start (deploy/influxdb/rollup.iql), where the service user is no admin.
 SHARD_DURATION = "520w"
-
-
-def measurement(name: str) -> str:
-    """A rollup measurement qualified with its retention policy, for InfluxQL."""
-    return f'"{RP}"."{name}"'
 
 
 def ensure_policy(db: InfluxV1) -> None:
@@ -32,7 +27,7 @@ def ensure_policy(db: InfluxV1) -> None:
         db.query(f'SELECT * FROM "{RP}"."_probe" LIMIT 1')
         return
     except InfluxError as exc:
-        if "retention policy not found" not in str(exc):
+        if not exc.missing:
             raise
     q = (f'CREATE RETENTION POLICY "{RP}" ON "{db.cfg.database}" DURATION INF '
          f"REPLICATION 1 SHARD DURATION {SHARD_DURATION}")

@@ -13,11 +13,12 @@ from typing import Any
 
 from hubsense.influx import InfluxV1
 from hubsense.layout import Layout, ZoneKind
+from hubsense.measurements import DESK_DAY, ZONE_HOUR
+from hubsense.measurements import in_rollup_rp as measurement
 from hubsense.settings import ReportSettings
 from reports.hours import HOUR_MS, Calendar, Period, to_ms
-from reports.rollup import DESK_DAY, ZONE_HOUR, watermark
+from reports.rollup import watermark
 from reports.source import WHERE, window
-from reports.store import measurement
 
 H = 3600.0
 _DESKS, _ZONES = measurement(DESK_DAY), measurement(ZONE_HOUR)

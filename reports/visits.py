@@ -10,11 +10,11 @@ from typing import Literal
 
 from hubsense.influx import InfluxV1
 from hubsense.layout import Layout
+from hubsense.measurements import VISITS_HOUR
+from hubsense.measurements import in_rollup_rp as measurement
 from hubsense.settings import ReportSettings
 from reports.hours import Calendar, Period
-from reports.rollup import VISITS_HOUR
 from reports.source import WHERE, window
-from reports.store import measurement
 from reports.utilization import through
 
 _VISITS = measurement(VISITS_HOUR)

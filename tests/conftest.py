@@ -14,12 +14,12 @@ from typing import TypeVar
 
 import pytest
 
+from devstack.influxdb import InfluxDB
+from devstack.mosquitto import BrokerUsers, Mosquitto
+from devstack.processes import free_port
+from devstack.runner import Stack, StackOptions
 from hubsense.layout import Layout, load_layout
 from hubsense.settings import InfluxSettings
-from hubsense.stack.influxdb import InfluxDB
-from hubsense.stack.mosquitto import BrokerUsers, Mosquitto
-from hubsense.stack.processes import free_port
-from hubsense.stack.runner import Stack, StackOptions
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_LAYOUT = ROOT / "config" / "layout.yaml"

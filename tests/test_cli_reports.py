@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from hubsense.cli import main
+from cli.main import main
 from hubsense.influx import InfluxV1
 from hubsense.layout import Layout
 from hubsense.settings import InfluxSettings
@@ -127,7 +127,7 @@ def test_utilization_compare_and_the_event_lifecycle(
 ])
 def test_user_errors_exit_2_with_the_message(config: Path, argv: list[str],
                                              message: str) -> None:
-    done = subprocess.run([sys.executable, "-m", "hubsense.cli", *argv, "-c", str(config)],
+    done = subprocess.run([sys.executable, "-m", "cli", *argv, "-c", str(config)],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 2, done.stderr
     assert message in done.stderr

@@ -13,10 +13,10 @@ from typing import Any
 import httpx
 import pytest
 
+from devstack.nodes import MicroNode
+from devstack.runner import HOST, Stack
 from hubsense.influx import InfluxV1
 from hubsense.settings import InfluxSettings
-from hubsense.stack.nodes import MicroNode
-from hubsense.stack.runner import HOST, Stack
 from tests.conftest import eventually
 
 pytestmark = pytest.mark.services

@@ -12,8 +12,8 @@ import pytest
 
 from collector.deadletter import DeadLetters
 from collector.spool import Spool
+from devstack.mosquitto import Mosquitto
 from hubsense.contract import Reject, RejectedMessage
-from hubsense.stack.mosquitto import Mosquitto
 
 
 @pytest.fixture(autouse=True)

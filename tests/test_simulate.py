@@ -12,11 +12,11 @@ import pytest
 import yaml
 from paho.mqtt.enums import CallbackAPIVersion
 
-from hubsense.cli import build_parser
+from cli.main import build_parser
+from devstack.mosquitto import Mosquitto
+from devstack.processes import Child
 from hubsense.contract import node_topic
 from hubsense.layout import Layout
-from hubsense.stack.mosquitto import Mosquitto
-from hubsense.stack.processes import Child
 from tests.api.conftest import eventually
 from tests.conftest import EXAMPLE_LAYOUT, ROOT
 
@@ -64,7 +64,7 @@ def test_simulate_brings_every_node_online_and_stops_cleanly(
         tmp_path: Path, broker: Mosquitto, layout: Layout) -> None:
     conf, passwords = config_files(tmp_path, broker, layout)
     statuses = Statuses(broker, layout.site.id)
-    sim = Child("simulate", [sys.executable, "-m", "hubsense.cli", "simulate", "-c", str(conf),
+    sim = Child("simulate", [sys.executable, "-m", "cli", "simulate", "-c", str(conf),
                              "--passwords", str(passwords), "--workdir", str(tmp_path / "sim")],
                 tmp_path / "simulate.log", cwd=ROOT).start()
     try:
@@ -83,7 +83,7 @@ def test_a_node_without_a_password_is_named(tmp_path: Path, broker: Mosquitto,
                                             layout: Layout) -> None:
     conf, passwords = config_files(tmp_path, broker, layout)
     passwords.write_text("\n".join(passwords.read_text().splitlines()[:-1]) + "\n")
-    done = subprocess.run([sys.executable, "-m", "hubsense.cli", "simulate", "-c", str(conf),
+    done = subprocess.run([sys.executable, "-m", "cli", "simulate", "-c", str(conf),
                            "--passwords", str(passwords)], cwd=ROOT, capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 2

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from hubsense.stack.processes import free_port
+from devstack.processes import free_port
 from tests.conftest import ROOT
 
 
@@ -24,7 +24,7 @@ def test_up_refuses_a_taken_port(tmp_path: Path) -> None:
         taken.listen()
         port = taken.getsockname()[1]
         r = subprocess.run(
-            [sys.executable, "-m", "hubsense.cli", "up", "--workdir", str(tmp_path),
+            [sys.executable, "-m", "cli", "up", "--workdir", str(tmp_path),
              "--mqtt-port", str(free_port()), "--influx-port", str(port),
              "--influx-rpc-port", str(free_port()), "--api-port", str(free_port())],
             cwd=ROOT, capture_output=True, text=True, timeout=60,
@@ -56,7 +56,7 @@ def test_up_runs_the_demo_and_ctrl_c_leaves_nothing_behind(tmp_path: Path) -> No
     api_port = free_port()
     work = tmp_path / "stack"
     up = subprocess.Popen(
-        [sys.executable, "-m", "hubsense.cli", "up", "--workdir", str(work),
+        [sys.executable, "-m", "cli", "up", "--workdir", str(work),
          "--mqtt-port", str(free_port()), "--influx-port", str(free_port()),
          "--influx-rpc-port", str(free_port()), "--api-port", str(api_port)],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -85,7 +85,7 @@ def test_up_runs_the_demo_and_ctrl_c_leaves_nothing_behind(tmp_path: Path) -> No
         suggested = next(line.split()[1:] for line in banner
                          if line.strip().startswith("reports "))
         assert suggested[0].endswith("hubsense") and suggested[1:3] == ["report", "visits"]
-        report = subprocess.run([sys.executable, "-m", "hubsense.cli", *suggested[1:]],
+        report = subprocess.run([sys.executable, "-m", "cli", *suggested[1:]],
                                 cwd=ROOT, capture_output=True, text=True, timeout=60)
         assert report.returncode == 0, report.stderr
         # The staff token it prints works, and the rollup job keeps reports current.

@@ -26,11 +26,11 @@ from pydantic import SecretStr
 
 from api.main import create_app
 from api.main import server as api_server
+from devstack.mosquitto import Mosquitto
+from devstack.processes import Child, free_port, wait_until
 from hubsense.contract import collector_status_topic, state_topic
 from hubsense.layout import Layout
 from hubsense.settings import ApiSettings, Credentials, MqttSettings, Settings, StaffToken
-from hubsense.stack.mosquitto import Mosquitto
-from hubsense.stack.processes import Child, free_port, wait_until
 from hubsense.state import ZoneState, ZoneStatus
 from tests.conftest import EXAMPLE_LAYOUT, ROOT, eventually
 
@@ -160,7 +160,7 @@ port = {port}
 username = "api"
 password = {json.dumps(broker.users.passwords["api"])}
 {staff}""")
-    child = Child("api", [sys.executable, "-m", "hubsense.cli", "api", "-c", str(conf)],
+    child = Child("api", [sys.executable, "-m", "cli", "api", "-c", str(conf)],
                   workdir / "api.log", cwd=ROOT).start()
     url = f"http://127.0.0.1:{port}"
 

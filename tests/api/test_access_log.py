@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from api.accesslog import MAX_PATH, logged_path
-from hubsense.stack.mosquitto import Mosquitto
+from devstack.mosquitto import Mosquitto
 from tests.api.conftest import ApiProcess, eventually, start_api_process
 
 pytestmark = pytest.mark.services

@@ -19,8 +19,8 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from devstack.mosquitto import Mosquitto
 from hubsense.settings import StaffToken
-from hubsense.stack.mosquitto import Mosquitto
 from tests.api.conftest import ApiProcess, start_api_process
 
 pytestmark = pytest.mark.services

@@ -9,9 +9,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from devstack.mosquitto import Mosquitto
+from devstack.processes import Child, free_port
 from hubsense.layout import Layout
-from hubsense.stack.mosquitto import Mosquitto
-from hubsense.stack.processes import Child, free_port
 from tests.api.conftest import Publisher, eventually, zone_state
 from tests.conftest import EXAMPLE_LAYOUT, ROOT
 
@@ -28,7 +28,7 @@ def test_hubsense_api_serves_live_state(tmp_path: Path, broker: Mosquitto,
         f'[api.mqtt]\nusername = "api"\npassword = "{broker.users.passwords["api"]}"\n')
     publisher.collector("online")
     publisher.zone(zone_state(layout, "quiet", occupied=1))
-    api = Child("api", [sys.executable, "-m", "hubsense.cli", "api", "-c", str(config)],
+    api = Child("api", [sys.executable, "-m", "cli", "api", "-c", str(config)],
                 tmp_path / "api.log", cwd=ROOT).start()
     try:
         def quiet_status() -> str | None:
@@ -50,7 +50,7 @@ def test_hubsense_api_serves_live_state(tmp_path: Path, broker: Mosquitto,
 def test_missing_api_credentials_is_a_clear_error(tmp_path: Path) -> None:
     config = tmp_path / "api.toml"
     config.write_text(f'layout = "{EXAMPLE_LAYOUT}"\n[api]\nport = {free_port()}\n')
-    done = subprocess.run([sys.executable, "-m", "hubsense.cli", "api", "-c", str(config)],
+    done = subprocess.run([sys.executable, "-m", "cli", "api", "-c", str(config)],
                           cwd=ROOT, capture_output=True, text=True, timeout=30)
     assert done.returncode == 2
     assert "api.mqtt.username and api.mqtt.password must be set" in done.stderr

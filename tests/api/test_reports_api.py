@@ -11,10 +11,10 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from devstack.processes import free_port
 from hubsense.influx import InfluxV1
 from hubsense.layout import Layout
 from hubsense.settings import InfluxSettings, Settings, StaffToken
-from hubsense.stack.processes import free_port
 from tests.api.conftest import ApiServer, start_api
 from tests.seeded_reports import TUE, WED, seed_and_roll_up
 

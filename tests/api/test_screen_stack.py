@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, expect
 
-from hubsense.stack.nodes import MicroNode
-from hubsense.stack.runner import HOST, Stack
+from devstack.nodes import MicroNode
+from devstack.runner import HOST, Stack
 from tests.api.conftest import ARTIFACTS, open_page
 
 pytestmark = [pytest.mark.services, pytest.mark.browser]

@@ -11,12 +11,12 @@ import pytest
 from pydantic import SecretStr
 
 from api.main import create_app
+from devstack.mosquitto import BrokerUsers, Mosquitto
+from devstack.processes import free_port
 from hubsense.contract import state_topic
 from hubsense.layout import Layout, load_layout
 from hubsense.passwords import new_secret
 from hubsense.settings import ApiSettings, Credentials, MqttSettings, Settings, StaffToken
-from hubsense.stack.mosquitto import BrokerUsers, Mosquitto
-from hubsense.stack.processes import free_port
 from tests.api.conftest import ApiServer, Publisher, eventually, start_api
 from tests.conftest import ADMINS, EXAMPLE_LAYOUT
 

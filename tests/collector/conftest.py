@@ -16,6 +16,8 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
 from collector.service import Collector
+from devstack.mosquitto import Mosquitto
+from devstack.processes import free_port
 from hubsense.contract import ROOT, input_topic, node_topic
 from hubsense.influx import InfluxError, InfluxV1
 from hubsense.layout import Layout
@@ -26,8 +28,6 @@ from hubsense.settings import (
     MqttSettings,
     Settings,
 )
-from hubsense.stack.mosquitto import Mosquitto
-from hubsense.stack.processes import free_port
 from tests.conftest import EXAMPLE_LAYOUT
 
 SITE = "hbg-works"

@@ -20,8 +20,8 @@ import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.reasoncodes import ReasonCode
 
+from devstack.mosquitto import Mosquitto
 from hubsense.contract import input_topic
-from hubsense.stack.mosquitto import Mosquitto
 from tests.collector.conftest import SITE, NodeSim, wait_for
 
 pytestmark = pytest.mark.services

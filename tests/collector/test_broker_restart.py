@@ -35,8 +35,8 @@ from paho.mqtt.properties import Properties
 
 from collector.service import Collector
 from deploy.broker import AUTOSAVE_INTERVAL_S
+from devstack.mosquitto import Mosquitto
 from hubsense.influx import InfluxV1
-from hubsense.stack.mosquitto import Mosquitto
 from tests.collector.conftest import count, stream, wait_for
 
 pytestmark = pytest.mark.services

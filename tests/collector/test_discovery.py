@@ -16,10 +16,10 @@ import pytest
 
 from collector.discovery import Discovery
 from collector.service import Collector
+from devstack.mosquitto import Mosquitto
 from hubsense.contract import collector_status_topic, state_topic
 from hubsense.layout import Layout
 from hubsense.settings import Settings
-from hubsense.stack.mosquitto import Mosquitto
 from tests.collector.conftest import SITE, NodeSim, wait_for
 
 pytestmark = pytest.mark.services

@@ -11,8 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from collector.ingest import Ingest
-from collector.lines import MEASUREMENT
 from collector.metrics import Metrics
+from hubsense import measurements
 from hubsense.influx import InfluxV1
 from hubsense.layout import Layout
 from hubsense.settings import InfluxSettings
@@ -52,8 +52,9 @@ def allowed_tags(layout: Layout) -> dict[str, set[str]]:
             "input": {str(i.n) for n in layout.nodes for i in n.inputs}}
 
 
-MEASUREMENTS = {*MEASUREMENT.values(), "visits", "node_heartbeat", "node_status",
-                "desk_state", "zone_state"}
+MEASUREMENTS = {*measurements.OBSERVATION.values(), measurements.VISITS,
+                measurements.NODE_HEARTBEAT, measurements.NODE_STATUS,
+                measurements.DESK_STATE, measurements.ZONE_STATE}
 EMITTED: list[str] = []
 
 

@@ -15,11 +15,11 @@ import paho.mqtt.client as mqtt
 import pytest
 
 from collector.service import Collector
+from devstack.mosquitto import Mosquitto
 from hubsense.contract import Reject, input_topic, node_topic
 from hubsense.influx import InfluxV1
 from hubsense.layout import Layout
 from hubsense.settings import Settings
-from hubsense.stack.mosquitto import Mosquitto
 from tests.collector.conftest import SITE, NodeSim, count, stream, wait_for
 from tests.collector.test_acl import Client
 

@@ -14,9 +14,9 @@ from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
 from collector.mqttclient import FastClient
+from devstack.mosquitto import Mosquitto
 from hubsense.contract import MAX_PACKET_SIZE
 from hubsense.mqttlink import MAX_RECEIVE_PACKET, release
-from hubsense.stack.mosquitto import Mosquitto
 from tests.collector.conftest import wait_for
 
 TOPIC = "hubsense/v1/hbg-works/node/t/"

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from devstack.processes import Child
 from hubsense.contract import ROOT
 from hubsense.influx import InfluxV1
 from hubsense.settings import Settings
-from hubsense.stack.processes import Child
 from tests.collector.conftest import SITE, NodeSim, count, wait_for
 
 pytestmark = pytest.mark.services

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from collector.service import Collector
+from devstack.influxdb import InfluxDB
 from hubsense.influx import InfluxV1
 from hubsense.settings import Settings
-from hubsense.stack.influxdb import InfluxDB
 from tests.collector.conftest import NodeSim, count, stream, wait_for
 from tests.collector.test_process import start_collector
 

@@ -16,12 +16,12 @@ import pytest
 
 from collector.service import Collector
 from deploy.broker import Role
+from devstack.mosquitto import Mosquitto
+from devstack.processes import free_port
 from hubsense.contract import ROOT, input_topic
 from hubsense.influx import InfluxV1
 from hubsense.layout import Layout
 from hubsense.settings import Credentials, Settings
-from hubsense.stack.mosquitto import Mosquitto
-from hubsense.stack.processes import free_port
 from tests.collector.conftest import SITE, NodeSim, count, stream, wait_for
 from tests.collector.test_resilience import assert_exactly_once
 

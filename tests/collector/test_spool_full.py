@@ -7,10 +7,10 @@ import logging
 import pytest
 
 from collector.service import Collector
+from devstack.influxdb import InfluxDB
 from hubsense.influx import InfluxV1
 from hubsense.layout import Layout
 from hubsense.settings import Settings
-from hubsense.stack.influxdb import InfluxDB
 from tests.collector.conftest import NodeSim, stream, wait_for
 from tests.collector.test_resilience import assert_exactly_once
 from tests.collector.test_service import scrape

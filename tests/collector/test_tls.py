@@ -8,10 +8,10 @@ import pytest
 
 from collector.service import Collector
 from deploy.certs import TlsFiles, create_ca
+from devstack.mosquitto import Mosquitto
 from hubsense.influx import InfluxV1
 from hubsense.layout import Layout
 from hubsense.settings import MqttSettings, Settings
-from hubsense.stack.mosquitto import Mosquitto
 from tests.collector.conftest import NodeSim, count, wait_for
 
 pytestmark = pytest.mark.services

@@ -108,8 +108,8 @@ def test_utilization_answers_which_zones_are_overused() -> None:
 
 @pytest.fixture(scope="module")
 def seeded(tmp_path_factory: pytest.TempPathFactory, layout: Layout) -> Iterator[InfluxV1]:
-    from hubsense.stack.influxdb import InfluxDB
-    from hubsense.stack.processes import free_port
+    from devstack.influxdb import InfluxDB
+    from devstack.processes import free_port
 
     server = InfluxDB(tmp_path_factory.mktemp("influxdb"), free_port(), free_port()).start()
     db = InfluxV1(InfluxSettings(url=server.url, database="dash"))

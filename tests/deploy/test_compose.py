@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 import yaml
 
-from deploy.commands import ENV_SECRETS
+from cli.deploy import ENV_SECRETS
+from hubsense.measurements import ROLLUP_RP
 from hubsense.passwords import new_secret
 from hubsense.settings import load_settings
 from reports import store
@@ -165,7 +166,7 @@ def test_influxdb_creates_the_rollup_policy_at_first_start(config: dict[str, Any
     assert any(v.endswith(":/docker-entrypoint-initdb.d/rollup.iql:ro") for v in svc["volumes"])
     db = svc["environment"]["INFLUXDB_DB"]
     iql = (ROOT / "deploy" / "influxdb" / "rollup.iql").read_text().strip()
-    assert iql == (f'CREATE RETENTION POLICY "{store.RP}" ON "{db}" DURATION INF '
+    assert iql == (f'CREATE RETENTION POLICY "{ROLLUP_RP}" ON "{db}" DURATION INF '
                    f"REPLICATION 1 SHARD DURATION {store.SHARD_DURATION}")
 
 

@@ -19,8 +19,8 @@ import httpx
 import pytest
 
 from deploy.certs import TlsFiles, create_ca, issue_server_cert
-from hubsense.stack.mosquitto import Mosquitto
-from hubsense.stack.processes import Child, free_port, tcp_open, wait_until
+from devstack.mosquitto import Mosquitto
+from devstack.processes import Child, free_port, tcp_open, wait_until
 from tests.api.conftest import ApiProcess, start_api_process
 from tests.conftest import ROOT
 

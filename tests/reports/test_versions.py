@@ -13,15 +13,15 @@ from typing import Any
 import pytest
 import yaml
 
-from hubsense.cli import main
+from cli.main import main
 from hubsense.influx import InfluxV1
 from hubsense.layout import Layout, LayoutError, parse_layout
+from hubsense.measurements import in_rollup_rp as measurement
 from hubsense.settings import InfluxSettings, ReportSettings
 from reports.compare import compare
 from reports.hours import Period, ReportRangeError
 from reports.rollup import Rollup
 from reports.source import WHERE, window
-from reports.store import measurement
 from reports.versions import Versions
 from tests.conftest import EXAMPLE_LAYOUT
 from tests.seeded_reports import MON, TUE, WED, seed

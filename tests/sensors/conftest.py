@@ -11,8 +11,8 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 import pytest
 
-from hubsense.stack.mosquitto import Mosquitto
-from hubsense.stack.nodes import MicroNode
+from devstack.mosquitto import Mosquitto
+from devstack.nodes import MicroNode
 
 SITE = "hbg-works"
 # The heap (-X heapsize, KB) each kind of compiled node is held to: the issue's

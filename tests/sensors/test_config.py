@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from hubsense.stack.nodes import MicroNode
+from devstack.nodes import MicroNode
 
 pytestmark = pytest.mark.services
 

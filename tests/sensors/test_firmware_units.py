@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hubsense.stack.nodes import SENSORS_DIR, micropython_exe
+from devstack.nodes import SENSORS_DIR, micropython_exe
 
 HERE = Path(__file__).parent / "firmware"
 

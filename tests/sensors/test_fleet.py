@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from devstack.mosquitto import Mosquitto
+from devstack.nodes import DayScenario, Fleet, _interpolate
 from hubsense.contract import NodeTopic, parse_heartbeat, parse_node_topic, parse_observation
 from hubsense.layout import Layout
-from hubsense.stack.mosquitto import Mosquitto
-from hubsense.stack.nodes import DayScenario, Fleet, _interpolate
 from tests.sensors.conftest import SITE, Recorder, topic
 
 pytestmark = pytest.mark.services

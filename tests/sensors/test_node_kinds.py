@@ -6,9 +6,9 @@ import json
 
 import pytest
 
+from devstack.nodes import InputValue
 from hubsense.contract import parse_heartbeat, parse_node_topic, parse_observation
 from hubsense.layout import Layout
-from hubsense.stack.nodes import InputValue
 from tests.sensors.conftest import HEAP_KB, SITE, Message, NodeFactory, Recorder, topic
 
 pytestmark = pytest.mark.services

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
+from devstack.mosquitto import Mosquitto
 from hubsense.contract import parse_heartbeat, parse_node_topic, parse_observation
 from hubsense.layout import Layout
-from hubsense.stack.mosquitto import Mosquitto
 from tests.sensors.conftest import SITE, NodeFactory, Recorder, topic
 
 pytestmark = pytest.mark.services

@@ -8,9 +8,9 @@ import time
 
 import pytest
 
+from devstack.mosquitto import Mosquitto
+from devstack.nodes import MicroNode
 from hubsense.contract import parse_heartbeat
-from hubsense.stack.mosquitto import Mosquitto
-from hubsense.stack.nodes import MicroNode
 from tests.sensors.conftest import HEAP_KB, NodeFactory, Recorder, topic
 
 pytestmark = pytest.mark.services

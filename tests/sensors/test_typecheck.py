@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from hubsense.stack.nodes import SENSORS_DIR
+from devstack.nodes import SENSORS_DIR
 
 STUBS = ("micropython-esp32-stubs", "micropython-stdlib-stubs")
 

@@ -26,7 +26,7 @@ def _cmd_api(args: argparse.Namespace) -> int:
 
 
 def _cmd_up(args: argparse.Namespace) -> int:
-    from hubsense.stack.runner import StackOptions, run_stack
+    from devstack.runner import StackOptions, run_stack
 
     return run_stack(StackOptions(
         workdir=Path(args.workdir), layout=Path(args.layout), mqtt_port=args.mqtt_port,
@@ -36,7 +36,7 @@ def _cmd_up(args: argparse.Namespace) -> int:
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
-    from hubsense.stack.simulate import simulate
+    from devstack.simulate import simulate
 
     return simulate(load_settings(args.config), Path(args.passwords), Path(args.workdir),
                     day_s=args.day, duration_s=args.duration)
@@ -85,8 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--duration", type=float, default=None, help="stop after N seconds")
     sim.set_defaults(fn=_cmd_simulate)
 
-    from deploy.commands import register as register_deploy
-    from reports.commands import register
+    from cli.deploy import register as register_deploy
+    from cli.reports import register
 
     register(sub)
     register_deploy(sub)

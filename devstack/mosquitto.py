@@ -19,10 +19,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from deploy.broker import BrokerPaths, Listener, Role, acl, mosquitto_conf
 from deploy.certs import TlsFiles, create_ca, issue_server_cert
 from deploy.passwd import mosquitto_hash, write_passwd
-from hubsense.files import private_dir
-from hubsense.mqttlink import release
-from hubsense.passwords import new_secret
-from hubsense.stack.processes import (
+from devstack.processes import (
     Child,
     Server,
     StackError,
@@ -30,6 +27,9 @@ from hubsense.stack.processes import (
     tcp_open,
     wait_until,
 )
+from hubsense.files import private_dir
+from hubsense.mqttlink import release
+from hubsense.passwords import new_secret
 
 # The services' logins in a local stack, as in compose.
 SERVICES = {"collector": Role.COLLECTOR, "api": Role.API, "homeassistant": Role.HOMEASSISTANT}

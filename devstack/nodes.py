@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from devstack.processes import Child, StackError, venv_tool
 from hubsense.layout import Layout, Measure
-from hubsense.stack.processes import Child, StackError, venv_tool
 
-SENSORS_DIR = Path(__file__).resolve().parents[2] / "sensors"
+SENSORS_DIR = Path(__file__).resolve().parents[1] / "sensors"
 
 # The sim sensor each measure gets by default; a real board names its own.
 DEFAULT_SENSOR = {"presence": "pir", "count": "radar", "sound": "mic", "passage": "beams"}

@@ -46,7 +46,7 @@ def read_passwords(path: Path, layout: Layout) -> dict[str, str]:
 def simulate(settings: Settings, passwords: Path, workdir: Path, day_s: float = 600.0,
              duration_s: float | None = None) -> int:
     """Run the fleet until SIGINT/SIGTERM or `duration_s`; return the exit code."""
-    from hubsense.stack.nodes import DayScenario, start_demo_fleet
+    from devstack.nodes import DayScenario, start_demo_fleet
 
     layout = load_layout(settings.layout)
     logins = read_passwords(passwords, layout)

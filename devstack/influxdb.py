@@ -6,7 +6,7 @@ from pathlib import Path
 
 import httpx
 
-from hubsense.stack.processes import Child, Server, require_free
+from devstack.processes import Child, Server, require_free
 
 
 class InfluxDB(Server):

@@ -17,12 +17,12 @@ from types import FrameType
 
 import httpx
 
+from devstack.influxdb import InfluxDB
+from devstack.mosquitto import BrokerUsers, Mosquitto
+from devstack.processes import Child, StackError, require_free, venv_tool, wait_until
 from hubsense.files import private_dir, write_private
 from hubsense.layout import Layout, load_layout
 from hubsense.passwords import new_secret
-from hubsense.stack.influxdb import InfluxDB
-from hubsense.stack.mosquitto import BrokerUsers, Mosquitto
-from hubsense.stack.processes import Child, StackError, require_free, venv_tool, wait_until
 
 HOST = "127.0.0.1"
 
@@ -115,8 +115,8 @@ class Stack:
         conf = write_service_config(self.opts, self.users, self.influx.url, self.staff_token)
         logs = self.opts.workdir / "logs"
         # The rollup job keeps reports current, as its compose service does.
-        for name, argv in (("collector", ["hubsense.cli", "collector"]),
-                           ("api", ["hubsense.cli", "api"]),
+        for name, argv in (("collector", ["cli", "collector"]),
+                           ("api", ["cli", "api"]),
                            ("rollup", ["reports.schedule", "--every", "60"])):
             child = Child(name, [sys.executable, "-m", *argv, "-c", str(conf)],
                           logs / f"{name}.log", die_with_parent=True)
@@ -128,7 +128,7 @@ class Stack:
             self.fleet = self._start_nodes()
 
     def _start_nodes(self) -> object:
-        from hubsense.stack.nodes import start_demo_fleet
+        from devstack.nodes import start_demo_fleet
 
         return start_demo_fleet(self.layout, self.opts.workdir / "nodes", HOST,
                                 self.opts.mqtt_port, self.users.passwords)

@@ -1,0 +1,43 @@
+"""What hubsense keeps in InfluxDB: every measurement and retention policy by name.
+
+The collector writes, the reports and rollups read and write, and the Grafana
+dashboards query these; each takes the name from here, so renaming one is one
+edit and a typo is an import error, not an empty panel.
+"""
+
+from __future__ import annotations
+
+from hubsense.layout import Measure
+
+# Raw observations, one per message (tags: site, zone, node, input, [desk]).
+OBSERVATION: dict[Measure, str] = {
+    Measure.PRESENCE: "presence",  # present
+    Measure.COUNT: "zone_count",  # count
+    Measure.SOUND: "sound",  # laeq, lamax
+    Measure.PASSAGE: "passage",  # boot, in_total, out_total: running totals
+}
+PASSAGE = OBSERVATION[Measure.PASSAGE]
+SOUND = OBSERVATION[Measure.SOUND]
+VISITS = "visits"  # in, out: derived live from passage totals (hubsense.passages)
+NODE_HEARTBEAT = "node_heartbeat"  # tags site, node: boot, fw, uptime_s, heap_free, drops, rssi
+NODE_STATUS = "node_status"  # tags site, node: online, on each change
+
+# What desks and zones showed, written on each change (hubsense.state).
+DESK_STATE = "desk_state"  # tags site, zone, desk: status
+ZONE_STATE = "zone_state"  # tags site, zone: status, stale, capacity, occupied, …
+
+# Events the hub team registers (reports/events.py).
+EVENT = "hub_event"
+
+# Rollups, in their own retention policy (reports/store.py, docs/reports.md).
+ROLLUP_RP = "rollup"
+DESK_DAY = "rollup_desk_day"
+ZONE_HOUR = "rollup_zone_hour"
+VISITS_HOUR = "rollup_visits_hour"
+WATERMARK = "rollup_watermark"
+EVENT_FIGURES = "rollup_event"  # per event: name and visits, for Grafana (no joins in InfluxQL)
+
+
+def in_rollup_rp(name: str) -> str:
+    """A rollup measurement as InfluxQL names it: in its retention policy."""
+    return f'"{ROLLUP_RP}"."{name}"'
