@@ -19,15 +19,16 @@ from typing import Any, TypeVar
 from pydantic import ValidationError
 
 from hubsense.contract import ONLINE, ROOT
-from hubsense.layout import ID_RE, Layout
+from hubsense.layout import ID_RE, Desk, Layout, Zone
 from hubsense.state import (
-    SEATABLE,
     DeskState,
-    DeskStatus,
     NodeHealth,
+    Thresholds,
     ZoneState,
-    ZoneStatus,
+    unknown_desk,
+    unknown_zone,
 )
+from hubsense.suggest import Suggestions, suggest
 
 log = logging.getLogger(__name__)
 
@@ -48,8 +49,11 @@ class Snapshot:
 
     version: int
     live: bool
+    broker: bool  # the API's connection to the broker is up
+    collector: bool  # the collector says it is online
     zones: tuple[ZoneState, ...]
     desks: tuple[DeskState, ...]
+    suggestions: Suggestions
     _memo: dict[str, bytes] = field(default_factory=dict, compare=False, repr=False)
 
     def encoded(self, key: str, build: Callable[[], bytes]) -> bytes:
@@ -63,8 +67,9 @@ class Snapshot:
 class LiveState:
     """Hold the latest retained state per zone, desk and node, thread-safely."""
 
-    def __init__(self, layout: Layout) -> None:
+    def __init__(self, layout: Layout, thresholds: Thresholds | None = None) -> None:
         self.layout = layout
+        self.thresholds = thresholds or Thresholds()
         self._prefix = f"{ROOT}/{layout.site.id}/"
         self._lock = threading.Lock()
         self._zones: dict[str, ZoneState] = {}
@@ -153,9 +158,11 @@ class LiveState:
         with self._lock:
             if self._snapshot is None:
                 live = self._connected and self._collector_online
-                zones = tuple(self._zone(z.id, live) for z in self.layout.zones)
-                desks = tuple(self._desk(d.id, d.zone, live) for d in self.layout.desks)
-                self._snapshot = Snapshot(self._version, live, zones, desks)
+                zones = tuple(self._zone(z, live) for z in self.layout.zones)
+                desks = tuple(self._desk(d, live) for d in self.layout.desks)
+                self._snapshot = Snapshot(self._version, live, self._connected,
+                                          self._collector_online, zones, desks,
+                                          suggest(zones, self.thresholds))
             return self._snapshot
 
     def nodes(self) -> list[NodeHealth]:
@@ -164,29 +171,17 @@ class LiveState:
             return [self._nodes.get(n.id) or NodeHealth(id=n.id, online=False, fresh=False)
                     for n in self.layout.nodes]
 
-    def _zone(self, zone_id: str, live: bool) -> ZoneState:
-        state = self._zones.get(zone_id)
+    def _zone(self, zone: Zone, live: bool) -> ZoneState:
+        state = self._zones.get(zone.id)
         if state is not None and live:
             return state
-        total = self._desks_total[zone_id]
-        unknown: dict[str, Any] = {
-            "status": ZoneStatus.UNKNOWN, "occupied": None, "desks_free": None,
-            "desks_unknown": total, "laeq": None, "noise": None, "stale": True,
-        }
-        if state is not None:
-            return state.model_copy(update=unknown)
-        zone = self.layout.zone(zone_id)
-        assert zone is not None
-        return ZoneState(id=zone.id, name=zone.name, kind=zone.kind,
-                         seatable=zone.kind in SEATABLE, capacity=zone.capacity,
-                         desks_total=total, **unknown)
+        return unknown_zone(zone, self._desks_total[zone.id], state)
 
-    def _desk(self, desk_id: str, zone_id: str, live: bool) -> DeskState:
-        state = self._desks.get(desk_id)
+    def _desk(self, desk: Desk, live: bool) -> DeskState:
+        state = self._desks.get(desk.id)
         if state is not None and live:
             return state
-        return DeskState(id=desk_id, zone=zone_id, status=DeskStatus.UNKNOWN,
-                         updated_ms=state.updated_ms if state else None)
+        return unknown_desk(desk, state)
 
 
 def _with_id(payload: bytes, ident: str) -> dict[str, Any]:

@@ -29,6 +29,7 @@ from api.validation import document_validation_errors, invalid_request
 from hubsense.influx import InfluxError, InfluxV1
 from hubsense.layout import Layout, load_layout
 from hubsense.settings import Settings
+from hubsense.state import Thresholds
 from reports.hours import ReportRangeError
 from reports.versions import load_versions
 
@@ -39,7 +40,7 @@ HEALTH = "/api/v1/health"
 
 def create_app(settings: Settings, layout: Layout) -> FastAPI:
     """Build the app; its lifespan owns the MQTT subscriber that feeds the state."""
-    live = LiveState(layout)
+    live = LiveState(layout, Thresholds.of(settings.state))
     changes = Changes()
     live.on_change(changes.notify_threadsafe)
     # Built here, not in the lifespan: missing credentials fail before uvicorn starts.

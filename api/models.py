@@ -10,12 +10,14 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.examples import EVENT
 from hubsense.layout import Id, Point, Text, ZoneKind
 from hubsense.state import DeskState, NodeHealth, ZoneState
+from hubsense.suggest import Suggestions
 from reports.events import EventName
 
 ZONE_EXAMPLE: dict[str, Any] = {
     "id": "quiet", "name": {"en": "Quiet zone", "sv": "Tyst zon"}, "kind": "quiet_zone",
     "seatable": True, "capacity": 8, "status": "free", "occupied": 4, "desks_total": 8,
-    "desks_free": 4, "desks_unknown": 0, "laeq": 38.5, "noise": "calm", "stale": False,
+    "desks_free": 4, "desks_unknown": 0, "at_least": False, "laeq": 38.5, "noise": "calm",
+    "stale": False,
     "updated_ms": 1795425997408, "last_seen_ms": 1795426010000,
 }
 _DESK_EXAMPLE: dict[str, Any] = {"id": "q-01", "zone": "quiet", "status": "free",
@@ -24,12 +26,19 @@ _DESK_EXAMPLE: dict[str, Any] = {"id": "q-01", "zone": "quiet", "status": "free"
 
 class ZonesPublic(BaseModel):
     model_config = ConfigDict(json_schema_extra={
-        "examples": [{"live": True, "count": 1, "data": [ZONE_EXAMPLE]}]})
+        "examples": [{"live": True, "broker": True, "collector": True, "count": 1,
+                      "data": [ZONE_EXAMPLE],
+                      "suggestions": {"quiet": {"zone": "quiet", "why": "measured"},
+                                      "talk": {"zone": "lounge", "why": "room"}}}]})
 
     live: bool = Field(description="false while the collector or the broker is unreachable: "
                                    "every zone then reads unknown")
+    broker: bool = Field(description="the API is connected to the broker")
+    collector: bool = Field(description="the collector says it is running")
     count: int
     data: list[ZoneState]
+    suggestions: Suggestions = Field(description="the quietest free spot and room to talk, "
+                                                 "from the zones as they show (hubsense.suggest)")
 
 
 class DesksPublic(BaseModel):

@@ -54,10 +54,7 @@ class Collector:
         self.layout = layout or load_layout(settings.layout)
         self.site = self.layout.site.id
         self.metrics = Metrics()
-        st = settings.state
-        tracker = SiteTracker(self.layout, Thresholds(
-            filling=st.filling, lively_db=st.lively_db, loud_db=st.loud_db,
-            stale_factor=st.stale_factor))
+        tracker = SiteTracker(self.layout, Thresholds.of(settings.state))
         self.dead_letters = DeadLetters(cfg.spool_dir.parent / "dead-letter.jsonl")
         # In a share group the points stream derives nothing (collector/sharing.py).
         self.ingest = Ingest(self.layout, tracker, self.metrics, clock,

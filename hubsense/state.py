@@ -1,19 +1,28 @@
-"""Live state of desks and zones, derived from observations with an explicit clock.
+"""What each desk and zone shows, decided once from observations with an explicit clock.
+
+This is the one place the rules live: the collector publishes what it decides
+here, and the API, the screen, the event stream, Home Assistant, Grafana and
+the reports show that, never their own reading of the raw fields.
 
 Silence is modelled: an input whose node is offline, or has not been heard
 for `stale_factor` heartbeats, is *unknown*, never its last value. A zone is
-never shown free on the strength of a dead sensor.
+never shown free on the strength of a dead sensor; a zone whose sensors are
+partly silent shows what is known, as a lower bound ("at least 1 of 4
+reporting desks free, 4 not reporting"), and is free only if a reporting desk
+is.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
 from hubsense.contract import Observation
-from hubsense.layout import Layout, Measure, Text, ZoneKind
+from hubsense.layout import Desk, Layout, Measure, Text, Zone, ZoneKind
+from hubsense.settings import StateSettings
 
 
 class DeskStatus(StrEnum):
@@ -26,6 +35,7 @@ class ZoneStatus(StrEnum):
     FREE = "free"
     FILLING = "filling"
     FULL = "full"
+    IN_USE = "in_use"  # a meeting area: one group takes it, whatever its size
     UNKNOWN = "unknown"
 
 
@@ -58,13 +68,16 @@ class ZoneState(BaseModel):
     seatable: bool
     capacity: int
     status: ZoneStatus
-    occupied: int | None
+    occupied: int | None  # people (or taken desks) known now
     desks_total: int
-    desks_free: int | None
-    desks_unknown: int
+    desks_free: int | None  # free desks among the reporting ones
+    desks_unknown: int  # desks whose sensor is silent
+    # Some sensor that counts people or desks is silent: `occupied` and
+    # `desks_free` are what the reporting ones say, lower bounds of the truth.
+    at_least: bool = False
     laeq: float | None = None
     noise: Noise | None = None
-    stale: bool
+    stale: bool  # some input of the zone is silent (its sound, too)
     updated_ms: int | None = None
     last_seen_ms: int | None = None
 
@@ -90,12 +103,35 @@ class NodeHealth(BaseModel):
     implausible_counts: int = 0
 
 
+def unknown_zone(zone: Zone, desks_total: int, last: ZoneState | None = None) -> ZoneState:
+    """What a zone shows while what feeds it is down (the collector or the broker):
+    unknown, with when it was last heard of, never its last value."""
+    unknown: dict[str, Any] = {
+        "status": ZoneStatus.UNKNOWN, "occupied": None, "at_least": False, "desks_free": None,
+        "desks_unknown": desks_total, "laeq": None, "noise": None, "stale": True}
+    if last is not None:
+        return last.model_copy(update=unknown)
+    return ZoneState(id=zone.id, name=zone.name, kind=zone.kind, seatable=zone.kind in SEATABLE,
+                     capacity=zone.capacity, desks_total=desks_total, **unknown)
+
+
+def unknown_desk(desk: Desk, last: DeskState | None = None) -> DeskState:
+    """What a desk shows while what feeds it is down: unknown, since when it last changed."""
+    return DeskState(id=desk.id, zone=desk.zone, status=DeskStatus.UNKNOWN,
+                     updated_ms=last.updated_ms if last else None)
+
+
 @dataclass(frozen=True)
 class Thresholds:
     filling: float = 0.6  # share of capacity from which a zone is "filling"
     lively_db: float = 55.0  # LAeq from which a zone is "lively"
     loud_db: float = 70.0
     stale_factor: float = 2.5  # heartbeats of silence before an input is unknown
+
+    @classmethod
+    def of(cls, st: StateSettings) -> Thresholds:
+        return cls(filling=st.filling, lively_db=st.lively_db, loud_db=st.loud_db,
+                   stale_factor=st.stale_factor)
 
 
 @dataclass
@@ -189,6 +225,7 @@ class SiteTracker:
         present: bool | None = None
         laeq: float | None = None
         stale = not observers
+        people_silent = False  # a sensor that counts people (or a desk) says nothing now
         updated: list[int] = []
         seen: list[int] = []
         for node_id, n, measure, desk in observers:
@@ -197,10 +234,13 @@ class SiteTracker:
                 seen.append(last)
             if not self.node_fresh(node_id, now_ms):
                 stale = True  # offline or silent: its inputs are unknown
+                people_silent |= measure is not Measure.SOUND
                 continue
             obs = self._nodes[node_id].inputs[n].value
             if obs is None:
-                continue  # alive but not reported yet (a sound interval): unknown, not stale
+                # alive but not reported yet (a sound interval): unknown, not stale
+                people_silent |= measure is not Measure.SOUND
+                continue
             updated.append(obs.ts_ms)
             p = obs.payload
             if desk is not None:
@@ -224,29 +264,36 @@ class SiteTracker:
         else:
             occupied = None
 
-        status = self._status(zone.capacity, occupied, desks_total, desk_free, desks_unknown)
+        at_least = occupied is not None and people_silent
+        status = self._status(zone.kind, zone.capacity, occupied, desks_total, desk_free,
+                              desks_unknown)
         noise = None
         if laeq is not None:
             noise = (Noise.LOUD if laeq >= self.t.loud_db
                      else Noise.LIVELY if laeq >= self.t.lively_db else Noise.CALM)
         return ZoneState(
             id=zone.id, name=zone.name, kind=zone.kind, seatable=zone.kind in SEATABLE,
-            capacity=zone.capacity, status=status, occupied=occupied,
+            capacity=zone.capacity, status=status, occupied=occupied, at_least=at_least,
             desks_total=desks_total,
             desks_free=desk_free if desks_total and desks_unknown < desks_total else None,
             desks_unknown=desks_unknown, laeq=laeq, noise=noise, stale=stale,
             updated_ms=max(updated, default=None), last_seen_ms=max(seen, default=None),
         )
 
-    def _status(self, capacity: int, occupied: int | None, desks_total: int,
+    def _status(self, kind: ZoneKind, capacity: int, occupied: int | None, desks_total: int,
                 desks_free: int, desks_unknown: int) -> ZoneStatus:
         if occupied is None:
             return ZoneStatus.UNKNOWN
+        if kind is ZoneKind.MEETING_AREA:
+            # One group takes a meeting area: it is in use or free, never "filling".
+            return ZoneStatus.IN_USE if occupied > 0 else ZoneStatus.FREE
         if desks_total:
             known = desks_total - desks_unknown
             if desks_free == 0:
                 # No free desk among the known ones: full only if we know them all.
                 return ZoneStatus.FULL if desks_unknown == 0 else ZoneStatus.UNKNOWN
+            # A reporting desk is free: the zone is, at least that much. Filling is
+            # judged on the desks known to be taken, a lower bound.
             share = (known - desks_free) / desks_total
             return ZoneStatus.FILLING if share >= self.t.filling else ZoneStatus.FREE
         if capacity == 0 or occupied >= capacity:

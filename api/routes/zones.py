@@ -19,7 +19,8 @@ JSON = "application/json"
 
 def zones_body(snap: Snapshot) -> bytes:
     return snap.encoded("zones", lambda: ZonesPublic(
-        live=snap.live, count=len(snap.zones), data=list(snap.zones)).model_dump_json().encode())
+        live=snap.live, broker=snap.broker, collector=snap.collector, count=len(snap.zones),
+        data=list(snap.zones), suggestions=snap.suggestions).model_dump_json().encode())
 
 
 @router.get("", response_model=ZonesPublic, summary="Every zone's live state")
