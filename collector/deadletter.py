@@ -1,18 +1,30 @@
-"""Rejected messages kept for inspection, in a JSON-lines file that cannot grow without end."""
+"""Rejected messages kept for inspection: a JSON-lines file, rotated by logging.
+
+logging's RotatingFileHandler bounds it: past `max_bytes` the file becomes
+`<name>.1` and a new one starts, so a flood of bad messages costs at most
+twice `max_bytes` of disk. The files are owner-only: they hold what nodes sent.
+"""
 
 from __future__ import annotations
 
 import base64
 import json
-import threading
+import logging
 import time
+from io import TextIOWrapper
+from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 from hubsense.contract import RejectedMessage
-from hubsense.files import open_private
+from hubsense.files import open_private, private_dir
 
 # Enough to see what a node sent; a flood of huge payloads still fits the bound.
 MAX_PAYLOAD_KEPT = 512
+
+
+class _PrivateRotatingFile(RotatingFileHandler):
+    def _open(self) -> TextIOWrapper:
+        return open_private(Path(self.baseFilename), self.mode)
 
 
 class DeadLetters:
@@ -20,10 +32,14 @@ class DeadLetters:
 
     def __init__(self, path: Path, max_bytes: int = 10 * 1024 * 1024) -> None:
         self.path = path
-        self.max_bytes = max_bytes
-        self._lock = threading.Lock()
-        self._f = open_private(path)  # what nodes sent, for this account alone
-        self._size = self._f.tell()
+        private_dir(path.parent)
+        self._handler = _PrivateRotatingFile(path, maxBytes=max_bytes, backupCount=1,
+                                             encoding="utf-8")
+        self._handler.setFormatter(logging.Formatter("%(message)s"))
+        # A logger of its own, off the tree: rejections are data, not log lines.
+        self._log = logging.Logger(f"dead-letters:{path}")
+        self._log.addHandler(self._handler)
+        self._log.propagate = False
 
     def add(self, topic: str, payload: bytes, rej: RejectedMessage) -> None:
         kept = payload[:MAX_PAYLOAD_KEPT]
@@ -31,19 +47,9 @@ class DeadLetters:
             body: dict[str, str] = {"payload": kept.decode("utf-8")}
         except UnicodeDecodeError:
             body = {"payload_b64": base64.b64encode(kept).decode()}
-        line = json.dumps({"time_ms": int(time.time() * 1000), "reason": rej.reason.value,
-                           "detail": rej.detail[:300], "topic": topic[:300],
-                           "payload_bytes": len(payload), **body}) + "\n"
-        with self._lock:
-            if self._size + len(line) > self.max_bytes:
-                self._f.close()
-                self.path.replace(self.path.with_name(self.path.name + ".1"))
-                self._f = open_private(self.path)
-                self._size = 0
-            self._f.write(line)
-            self._f.flush()
-            self._size += len(line)
+        self._log.error(json.dumps({"time_ms": int(time.time() * 1000), "reason": rej.reason.value,
+                                    "detail": rej.detail[:300], "topic": topic[:300],
+                                    "payload_bytes": len(payload), **body}))
 
     def close(self) -> None:
-        with self._lock:
-            self._f.close()
+        self._handler.close()

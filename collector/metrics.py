@@ -1,14 +1,44 @@
-"""The collector's own counters, and their Prometheus text rendering."""
+"""The collector's own counters, served to Prometheus by prometheus_client.
+
+The counters are plain attributes, cheap on the MQTT thread's path (one per
+message); prometheus_client reads them at each scrape through a custom
+collector and serves the text format over its own HTTP server.
+"""
 
 from __future__ import annotations
 
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
+from wsgiref.simple_server import WSGIServer
+
+from prometheus_client import CollectorRegistry, start_http_server
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 from hubsense.contract import Reject
 
 _P = "hubsense_collector_"
+
+# name: (help, counter or gauge)
+_PLAIN: dict[str, tuple[str, bool]] = {
+    "messages": ("MQTT messages received", True),
+    "internal_errors": ("messages that raised unexpectedly", True),
+    "points_written": ("points InfluxDB accepted", True),
+    "points_dropped": ("points InfluxDB refused as invalid", True),
+    "write_errors": ("failed InfluxDB writes", True),
+    "writes": ("InfluxDB writes", True),
+    "states_published": ("retained state messages published", True),
+    "spool_bytes": ("line protocol waiting on disk for InfluxDB", False),
+    "spool_full": ("batches refused by a full spool", True),
+    "dead_letters": ("rejections kept in the dead-letter file", True),
+    "implausible_passages": ("entrance totals that jumped further than people walk "
+                             "(not counted as visits)", True),
+    "logs_suppressed": ("log lines held back by rate limits", True),
+    "write_seconds_max": ("slowest InfluxDB write so far", False),
+    "last_error_timestamp_seconds": ("time of the last write error", False),
+}
 
 
 class Metrics:
@@ -16,7 +46,7 @@ class Metrics:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self.messages = 0
+        self.messages = 0  # only the MQTT thread writes this one: no lock on its path
         self.rejected: Counter[str] = Counter({r.value: 0 for r in Reject})
         self.internal_errors = 0
         self.points_written = 0
@@ -32,7 +62,7 @@ class Metrics:
         self.implausible_passages = 0
         self.logs_suppressed = 0
         self.last_error = ""
-        self.last_error_ts = 0.0
+        self.last_error_timestamp_seconds = 0.0
 
     def inc(self, name: str, by: int = 1) -> None:
         with self._lock:
@@ -53,56 +83,66 @@ class Metrics:
         with self._lock:
             self.write_errors += 1
             self.last_error = message[:300]
-            self.last_error_ts = time.time()
+            self.last_error_timestamp_seconds = time.time()
 
-    def render(self) -> str:
-        """Prometheus text exposition format, version 0.0.4."""
-        with self._lock:
-            out = [
-                _one("messages_total", "counter", "MQTT messages received", self.messages),
-                f"# HELP {_P}rejected_total messages refused, by reason",
-                f"# TYPE {_P}rejected_total counter",
-                *(f'{_P}rejected_total{{reason="{r}"}} {n}'
-                  for r, n in sorted(self.rejected.items())),
-                _one("internal_errors_total", "counter", "messages that raised unexpectedly",
-                     self.internal_errors),
-                _one("points_written_total", "counter", "points InfluxDB accepted",
-                     self.points_written),
-                _one("points_dropped_total", "counter", "points InfluxDB refused as invalid",
-                     self.points_dropped),
-                _one("write_errors_total", "counter", "failed InfluxDB writes",
-                     self.write_errors),
-                f"# HELP {_P}write_seconds InfluxDB write latency",
-                f"# TYPE {_P}write_seconds summary",
-                f"{_P}write_seconds_sum {self.write_seconds_sum}",
-                f"{_P}write_seconds_count {self.writes}",
-                _one("write_seconds_max", "gauge", "slowest write so far",
-                     self.write_seconds_max),
-                _one("states_published_total", "counter", "retained state messages published",
-                     self.states_published),
-                _one("spool_bytes", "gauge", "line protocol waiting on disk for InfluxDB",
-                     self.spool_bytes),
-                _one("spool_full_total", "counter", "batches refused by a full spool",
-                     self.spool_full),
-                _one("dead_letters_total", "counter", "rejections kept in the dead-letter file",
-                     self.dead_letters),
-                _one("implausible_passages_total", "counter",
-                     "entrance totals that jumped further than people walk (not visits)",
-                     self.implausible_passages),
-                _one("logs_suppressed_total", "counter", "log lines held back by rate limits",
-                     self.logs_suppressed),
-                _one("last_error_timestamp_seconds", "gauge", "time of the last write error",
-                     self.last_error_ts),
-                f"# HELP {_P}last_error_info the last write error",
-                f"# TYPE {_P}last_error_info gauge",
-                f'{_P}last_error_info{{message="{_label(self.last_error)}"}} 1',
-            ]
-        return "\n".join(out) + "\n"
+    def registry(self) -> CollectorRegistry:
+        """A registry of these counters alone (each collector in a process has its own)."""
+        registry = CollectorRegistry(auto_describe=False)
+        registry.register(_Exporter(self))
+        return registry
 
 
-def _one(name: str, kind: str, text: str, value: float) -> str:
-    return f"# HELP {_P}{name} {text}\n# TYPE {_P}{name} {kind}\n{_P}{name} {value}"
+class _Exporter(Collector):
+    """Read the counters at scrape time."""
+
+    def __init__(self, metrics: Metrics) -> None:
+        self.m = metrics
+
+    def collect(self) -> Iterator[Metric]:
+        m = self.m
+        with m._lock:
+            for name, (text, counter) in _PLAIN.items():
+                value = float(getattr(m, name))
+                if counter:
+                    yield CounterMetricFamily(_P + name, text, value=value)
+                else:
+                    yield GaugeMetricFamily(_P + name, text, value=value)
+            rejected = CounterMetricFamily(_P + "rejected", "messages refused, by reason",
+                                           labels=["reason"])
+            for reason, n in sorted(m.rejected.items()):
+                rejected.add_metric([reason], float(n))
+            yield rejected
+            yield CounterMetricFamily(_P + "write_seconds", "time spent in InfluxDB writes",
+                                      value=m.write_seconds_sum)
+            info = GaugeMetricFamily(_P + "last_error_info", "the last write error",
+                                     labels=["message"])
+            info.add_metric([m.last_error], 1.0)
+            yield info
 
 
-def _label(s: str) -> str:
-    return s.replace("\\", r"\\").replace("\n", r"\n").replace('"', r"\"")
+class MetricsServer:
+    """prometheus_client's HTTP server for one collector's metrics, stopped with it."""
+
+    def __init__(self, metrics: Metrics, port: int, host: str = "127.0.0.1") -> None:
+        self._metrics = metrics
+        self._host = host
+        self._port = port
+        self._server: WSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None
+        return int(self._server.server_address[1])
+
+    def start(self) -> MetricsServer:
+        self._server, self._thread = start_http_server(self._port, self._host,
+                                                       self._metrics.registry())
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(5)

@@ -18,8 +18,7 @@ from collector.deadletter import DeadLetters
 from collector.discovery import Discovery
 from collector.ingest import Ingest
 from collector.live import LiveState
-from collector.metrics import Metrics
-from collector.metrics_http import MetricsServer
+from collector.metrics import Metrics, MetricsServer
 from collector.mqttclient import FastClient, connect_persistent
 from collector.sharing import StateFeed, subscriptions
 from collector.spool import Spool
@@ -75,7 +74,7 @@ class Collector:
             self.live = LiveState(source, self._publish_state, self.writer.put,
                                   cfg.evaluate_interval_s)
             self.discovery = Discovery(self.layout, cfg.ha_prefix, cfg.ha_discovery)
-        self.metrics_server = (MetricsServer(self.metrics, cfg.metrics_port)
+        self.metrics_server = (MetricsServer(self.metrics, cfg.metrics_port, cfg.metrics_host)
                                if cfg.metrics_port else None)
         self._closing = False
         self.connected = threading.Event()

@@ -8,8 +8,8 @@ and a key is a key: none of it is for other accounts on the host.
 from __future__ import annotations
 
 import os
+from io import TextIOWrapper
 from pathlib import Path
-from typing import IO
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
@@ -35,10 +35,10 @@ def write_private(path: Path, data: bytes | str) -> Path:
     return path
 
 
-def open_private(path: Path, mode: str = "a") -> IO[str]:
+def open_private(path: Path, mode: str = "a") -> TextIOWrapper:
     """Open a text file for appending or writing, created owner-only."""
     private_dir(path.parent)
     flags = os.O_WRONLY | os.O_CREAT | (os.O_APPEND if "a" in mode else os.O_TRUNC)
     fd = os.open(path, flags, FILE_MODE)
     os.fchmod(fd, FILE_MODE)
-    return os.fdopen(fd, mode, encoding="utf-8")
+    return open(fd, "a" if "a" in mode else "w", encoding="utf-8")

@@ -112,6 +112,8 @@ class CollectorSettings(_Section):
     spool_dir: Path = Path(".hubsense/spool")
     spool_max_mb: int = Field(default=512, ge=1)
     metrics_port: int | None = Field(default=None, ge=1, le=65535)
+    metrics_host: str = Field(default="127.0.0.1", description="where /metrics listens; in "
+                              "docker-compose every interface of the collector's container")
     # Several collectors share node traffic through `$share/<group>/…`; see
     # collector/sharing.py for who owns live state then.
     share_group: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,64}$")

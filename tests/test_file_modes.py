@@ -37,6 +37,19 @@ def test_spool_and_dead_letters(tmp_path: Path) -> None:
         assert private(p), p
 
 
+def test_dead_letters_rotate_within_their_bound(tmp_path: Path) -> None:
+    dead = DeadLetters(tmp_path / "dead-letter.jsonl", max_bytes=2000)
+    for i in range(40):
+        dead.add("t", b"x" * 100, RejectedMessage(Reject.PAYLOAD, f"n{i}"))
+    dead.close()
+    rotated = tmp_path / "dead-letter.jsonl.1"
+    assert rotated.exists() and not (tmp_path / "dead-letter.jsonl.2").exists()
+    assert dead.path.stat().st_size <= 2000 and rotated.stat().st_size <= 2000
+    assert private(dead.path) and private(rotated)
+    last = dead.path.read_text().splitlines()[-1]
+    assert '"detail": "n39"' in last
+
+
 @pytest.mark.services
 def test_the_brokers_logins_keys_and_data(broker: Mosquitto) -> None:
     w = broker.workdir
