@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from hubsense.state import (
     NodeHealth,
     Thresholds,
     ZoneState,
+    collector_live,
     unknown_desk,
     unknown_zone,
 )
@@ -67,9 +69,11 @@ class Snapshot:
 class LiveState:
     """Hold the latest retained state per zone, desk and node, thread-safely."""
 
-    def __init__(self, layout: Layout, thresholds: Thresholds | None = None) -> None:
+    def __init__(self, layout: Layout, thresholds: Thresholds | None = None,
+                 clock: Callable[[], float] = time.time) -> None:
         self.layout = layout
         self.thresholds = thresholds or Thresholds()
+        self.clock = clock
         self._prefix = f"{ROOT}/{layout.site.id}/"
         self._lock = threading.Lock()
         self._zones: dict[str, ZoneState] = {}
@@ -77,6 +81,8 @@ class LiveState:
         self._nodes: dict[str, NodeHealth] = {}
         self._connected = False
         self._collector_online = False
+        self._beat: tuple[int, float] | None = None  # the collector's last heartbeat, its interval
+        self._live = False  # as last decided: tick() tells the streams when time changed it
         self._version = 0
         self._snapshot: Snapshot | None = None
         self.rejected: Counter[str] = Counter()
@@ -116,6 +122,9 @@ class LiveState:
         if parts == ["collector", "status"]:
             self._collector_online = payload == ONLINE
             return
+        if parts == ["collector", "heartbeat"]:
+            self._beat = _beat(payload)
+            return
         if len(parts) != 3 or parts[0] != "state" or not ID_RE.fullmatch(parts[2]):
             raise Rejected("bad_topic", "not a state topic")
         what, ident = parts[1], parts[2]
@@ -149,19 +158,36 @@ class LiveState:
         for listener in self._listeners:
             listener()
 
+    def _collector(self) -> bool:
+        beat_ms, every_s = self._beat or (None, None)
+        return collector_live(self._collector_online, beat_ms, every_s,
+                              int(self.clock() * 1000), self.thresholds.stale_factor)
+
+    def _decide(self) -> bool:
+        return self._connected and self._collector()
+
     @property
     def live(self) -> bool:
-        return self._connected and self._collector_online
+        with self._lock:
+            return self._decide()
+
+    def tick(self) -> None:
+        """Re-decide with the clock: a collector whose heartbeat went old (hung, not
+        dead: its "online" stays) makes every zone unknown without any message."""
+        with self._lock:
+            changed = self._snapshot is not None and self._decide() != self._live
+        if changed:
+            self._changed()
 
     def snapshot(self) -> Snapshot:
         """Return the current state, zones in layout order; cached until the next change."""
         with self._lock:
             if self._snapshot is None:
-                live = self._connected and self._collector_online
+                live = self._live = self._decide()
                 zones = tuple(self._zone(z, live) for z in self.layout.zones)
                 desks = tuple(self._desk(d, live) for d in self.layout.desks)
                 self._snapshot = Snapshot(self._version, live, self._connected,
-                                          self._collector_online, zones, desks,
+                                          self._collector(), zones, desks,
                                           suggest(zones, self.thresholds))
             return self._snapshot
 
@@ -182,6 +208,19 @@ class LiveState:
         if state is not None and live:
             return state
         return unknown_desk(desk, state)
+
+
+def _beat(payload: bytes) -> tuple[int, float] | None:
+    """The collector's heartbeat `{"ts": ms, "every_s": s}`; an empty payload clears it."""
+    if not payload:
+        return None
+    data = json.loads(payload)
+    if not isinstance(data, dict):
+        raise Rejected("bad_payload", "collector heartbeat is not a JSON object")
+    ts, every = data.get("ts"), data.get("every_s")
+    if not isinstance(ts, int) or not isinstance(every, int | float) or not 0 < every <= 3600:
+        raise Rejected("bad_payload", "collector heartbeat needs ts (ms) and every_s")
+    return ts, float(every)
 
 
 def _with_id(payload: bytes, ident: str) -> dict[str, Any]:

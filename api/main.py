@@ -51,9 +51,11 @@ def create_app(settings: Settings, layout: Layout) -> FastAPI:
         changes.bind(asyncio.get_running_loop())
         app.state.influx = InfluxV1(settings.influx)  # the report routes' one client
         subscriber.start()
+        ticker = asyncio.create_task(_tick(live))
         try:
             yield
         finally:
+            ticker.cancel()
             subscriber.stop()
             app.state.influx.close()
 
@@ -106,6 +108,17 @@ async def _bad_request(_request: Request, exc: Exception) -> JSONResponse:
 async def _influx_down(_request: Request, exc: Exception) -> JSONResponse:
     log.warning("InfluxDB: %s", exc)
     return JSONResponse({"detail": "InfluxDB did not answer; try again later"}, status_code=503)
+
+
+# How often the API re-decides with the clock whether the collector is alive.
+TICK_S = 2.0
+
+
+async def _tick(live: LiveState) -> None:
+    """Let time change what the screens show: a collector's heartbeat going old."""
+    while True:
+        await asyncio.sleep(TICK_S)
+        live.tick()
 
 
 class Server(uvicorn.Server):

@@ -14,7 +14,7 @@ from paho.mqtt.enums import MQTTProtocolVersion
 from paho.mqtt.reasoncodes import ReasonCode
 
 from api.live import LiveState
-from hubsense.contract import ROOT, collector_status_topic
+from hubsense.contract import ROOT, collector_heartbeat_topic, collector_status_topic
 from hubsense.mqttlink import make_client
 from hubsense.settings import Settings, require_credentials
 
@@ -22,7 +22,8 @@ log = logging.getLogger(__name__)
 
 
 def subscriptions(site: str) -> list[tuple[str, int]]:
-    return [(f"{ROOT}/{site}/state/#", 1), (collector_status_topic(site), 1)]
+    return [(f"{ROOT}/{site}/state/#", 1), (collector_status_topic(site), 1),
+            (collector_heartbeat_topic(site), 1)]
 
 
 class StateSubscriber:

@@ -4,7 +4,7 @@
 
 Starts its own InfluxDB (free ports, temporary directory), writes a year of
 raw desk and zone state changes and door totals in the collector's schema
-(rendered by collector.lines), rolls it up with reports.rollup, then times the
+(rendered by collector.points), rolls it up with reports.rollup, then times the
 yearly utilization report (and the yearly visits report). Target: < 2 s.
 Baseline, in the same run: the rollup pass itself, which computes the same
 durations from the raw series as a report without rollups would.
@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from collector.lines import LineBuilder
+from collector.points import PointBuilder
 from devstack.influxdb import InfluxDB
 from devstack.processes import free_port
 from hubsense.contract import Observation, ObservationPayload
@@ -59,7 +59,7 @@ def ms(d: date, hour: float) -> int:
     return int(base.timestamp() * 1000 + hour * 3_600_000)
 
 
-def day_lines(lb: LineBuilder, layout: Layout, d: date, rng: random.Random,
+def day_lines(lb: PointBuilder, layout: Layout, d: date, rng: random.Random,
               boot: str) -> list[str]:
     """A working day: desks arrive, lunch, leave; zones follow; the door counts."""
     changes: list[tuple[int, str, str, DeskStatus]] = []
@@ -110,7 +110,7 @@ def main() -> None:
             db = InfluxV1(InfluxSettings(url=influx.url, database="bench", timeout_s=120))
             db.create_database()
             rng = random.Random(6)
-            lb = LineBuilder(layout)
+            lb = PointBuilder(layout)
             t0, points = time.perf_counter(), 0
             d = first
             while d <= last:

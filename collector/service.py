@@ -20,8 +20,10 @@ from collector.ingest import Ingest
 from collector.live import LiveState
 from collector.metrics import Metrics, MetricsServer
 from collector.mqttclient import FastClient, connect_persistent
+from collector.points import PointBuilder
 from collector.sharing import StateFeed, subscriptions
 from collector.spool import Spool
+from collector.topics import TopicTable
 from collector.writer import BatchWriter, Item
 from hubsense.contract import (
     OFFLINE,
@@ -53,27 +55,30 @@ class Collector:
         self.layout = layout or load_layout(settings.layout)
         self.site = self.layout.site.id
         self.metrics = Metrics()
-        tracker = SiteTracker(self.layout, Thresholds.of(settings.state))
         self.dead_letters = DeadLetters(cfg.spool_dir.parent / "dead-letter.jsonl")
-        # In a share group the points stream derives nothing (collector/sharing.py).
-        self.ingest = Ingest(self.layout, tracker, self.metrics, clock,
-                             on_reject=self._dead_letter, derived=cfg.share_group is None)
         self.influx = InfluxV1(settings.influx)
         spool = Spool(cfg.spool_dir, cfg.spool_max_mb * 1024 * 1024)
         self.writer = BatchWriter(self.influx, self.metrics, self._ack, cfg.batch_size,
                                   cfg.flush_interval_s, spool)
+        table = TopicTable(self.layout)
+        points = PointBuilder(self.layout)
         self.live: LiveState | None = None
         self.feed: StateFeed | None = None
         self.discovery: Discovery | None = None
         if cfg.live_state:
-            source = self.ingest
-            if cfg.share_group:
-                source = Ingest(self.layout, tracker, Metrics(), clock, raw=False)
-                state_creds = require_credentials(cfg.state_mqtt, "collector.state")
-                self.feed = StateFeed(settings.mqtt, state_creds, source, self.writer.put)
-            self.live = LiveState(source, self._publish_state, self.writer.put,
-                                  cfg.evaluate_interval_s)
+            self.live = LiveState(SiteTracker(self.layout, Thresholds.of(settings.state)),
+                                  points, self.metrics, self._publish_state, self.writer.put,
+                                  clock, cfg.evaluate_interval_s, cfg.heartbeat_s)
             self.discovery = Discovery(self.layout, cfg.ha_prefix, cfg.ha_discovery)
+        # In a share group the points stream feeds no live state: the owner's own
+        # whole-stream connection does (collector/sharing.py).
+        self.ingest = Ingest(table, self.metrics, clock, points=points,
+                             live=None if cfg.share_group else self.live,
+                             on_reject=self._dead_letter)
+        if self.live is not None and cfg.share_group:
+            feed = Ingest(table, self.metrics, clock, points=None, live=self.live)
+            state_creds = require_credentials(cfg.state_mqtt, "collector.state")
+            self.feed = StateFeed(settings.mqtt, state_creds, self.site, feed, self.writer.put)
         self.metrics_server = (MetricsServer(self.metrics, cfg.metrics_port, cfg.metrics_host)
                                if cfg.metrics_port else None)
         self._closing = False

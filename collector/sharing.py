@@ -77,9 +77,10 @@ def subscriptions(site: str, group: str | None) -> list[tuple[str, SubscribeOpti
 class StateFeed:
     """The live-state owner's own view of every node message, in a share group."""
 
-    def __init__(self, mqtt_settings: MqttSettings, creds: Credentials,
+    def __init__(self, mqtt_settings: MqttSettings, creds: Credentials, site: str,
                  ingest: Ingest, put: Callable[[list[str]], None]) -> None:
         self._mqtt = mqtt_settings
+        self.site = site
         self.ingest = ingest
         self._put = put
         c = make_client(mqtt_settings, creds)
@@ -100,7 +101,7 @@ class StateFeed:
         if rc.is_failure:
             log.error("state feed: MQTT connection refused: %s", rc)
             return
-        client.subscribe(subscriptions(self.ingest.site, None))
+        client.subscribe(subscriptions(self.site, None))
 
     def _on_message(self, _c: mqtt.Client, _u: Any, msg: mqtt.MQTTMessage) -> None:
         lines = self.ingest.handle(msg.topic, bytes(msg.payload), msg.retain)

@@ -122,8 +122,7 @@ def _rules(role: Role, site: str, ha_prefix: str) -> list[str]:
         return [f"topic read {site_root}/node/#", f"topic readwrite {site_root}/state/#",
                 f"topic readwrite {site_root}/collector/#", f"topic readwrite {discovery}"]
     if role is Role.API:
-        return [f"topic read {site_root}/state/#",
-                f"topic read {collector_status_topic(site)}"]
+        return [f"topic read {site_root}/state/#", f"topic read {site_root}/collector/#"]
     if role is Role.HOMEASSISTANT:
         # Home Assistant announces itself on <prefix>/status; that is all it may write.
         return [f"topic read {discovery}", f"topic read {site_root}/state/#",

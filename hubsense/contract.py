@@ -51,6 +51,12 @@ def collector_status_topic(site: str) -> str:
     return f"{ROOT}/{site}/collector/status"
 
 
+def collector_heartbeat_topic(site: str) -> str:
+    """Retained `{"ts": ms, "every_s": s}`, renewed every `every_s` while the collector
+    keeps live state: an old one means it hangs, whatever its status says."""
+    return f"{ROOT}/{site}/collector/heartbeat"
+
+
 def node_subscriptions(site: str) -> list[tuple[str, bool]]:
     """The node topic filters, each with whether its messages may be retained
     (a node retains its status only)."""

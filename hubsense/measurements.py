@@ -21,6 +21,9 @@ SOUND = OBSERVATION[Measure.SOUND]
 VISITS = "visits"  # in, out: derived live from passage totals (hubsense.passages)
 NODE_HEARTBEAT = "node_heartbeat"  # tags site, node: boot, fw, uptime_s, heap_free, drops, rssi
 NODE_STATUS = "node_status"  # tags site, node: online, on each change
+# The collector's own, every collector.heartbeat_s while it runs (tag site: every_s,
+# started): time without it is time nobody watched, unknown in reports.
+COLLECTOR_HEARTBEAT = "collector_heartbeat"
 
 # What desks and zones showed, written on each change (hubsense.state).
 DESK_STATE = "desk_state"  # tags site, zone, desk: status

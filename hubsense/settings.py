@@ -109,6 +109,10 @@ class CollectorSettings(_Section):
     batch_size: int = Field(default=5000, ge=1, le=100_000)
     flush_interval_s: float = Field(default=0.2, gt=0, le=60)
     evaluate_interval_s: float = Field(default=1.0, gt=0, le=60)
+    heartbeat_s: float = Field(default=30.0, ge=1, le=300,
+                               description="the collector's own heartbeat, on MQTT and in "
+                                           "InfluxDB: without it for state.stale_factor beats, "
+                                           "it counts as down")
     spool_dir: Path = Path(".hubsense/spool")
     spool_max_mb: int = Field(default=512, ge=1)
     metrics_port: int | None = Field(default=None, ge=1, le=65535)

@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from hubsense.contract import Observation
+from hubsense.contract import HeartbeatPayload, Observation
 from hubsense.layout import Desk, Layout, Measure, Text, Zone, ZoneKind
 from hubsense.settings import StateSettings
 
@@ -121,6 +121,18 @@ def unknown_desk(desk: Desk, last: DeskState | None = None) -> DeskState:
                      updated_ms=last.updated_ms if last else None)
 
 
+def collector_live(online: bool, beat_ms: int | None, every_s: float | None, now_ms: int,
+                   stale_factor: float) -> bool:
+    """Whether the collector keeps live state now: it says it is online, and its
+    heartbeat (when it sends one) is younger than `stale_factor` beats. A hung
+    collector keeps its retained "online"; only its heartbeat goes old."""
+    if not online:
+        return False
+    if beat_ms is None or every_s is None:
+        return True  # its first beat is on its way, or it predates heartbeats
+    return now_ms - beat_ms <= stale_factor * every_s * 1000
+
+
 @dataclass(frozen=True)
 class Thresholds:
     filling: float = 0.6  # share of capacity from which a zone is "filling"
@@ -142,13 +154,18 @@ class _Input:
 @dataclass
 class _Node:
     heartbeat_ms: int
-    online: bool = False
+    online: bool = False  # what we believe: its status, or any message since
+    said: bool | None = None  # what its last status message (birth or will) said
     last_seen_ms: int | None = None
     inputs: dict[int, _Input] = field(default_factory=dict)
+    heartbeat: HeartbeatPayload | None = None
+    heartbeat_ts_ms: int | None = None
+    implausible: int = 0
 
 
 class SiteTracker:
-    """Holds the latest observation per input and derives desk and zone state."""
+    """Holds the latest observation per input and each node's health, and derives
+    desk, zone and node state from them: the one owner of live state."""
 
     def __init__(self, layout: Layout, thresholds: Thresholds | None = None) -> None:
         self.layout = layout
@@ -174,17 +191,26 @@ class SiteTracker:
         if slot.value is None or (obs.ts_ms, obs.seq) >= (slot.value.ts_ms, slot.value.seq):
             slot.value = obs
 
-    def heard(self, node_id: str, now_ms: int) -> None:
-        """Note a heartbeat: the node is alive even if nothing changed."""
+    def heard(self, node_id: str, hb: HeartbeatPayload, ts_ms: int, now_ms: int) -> None:
+        """Take a heartbeat: the node is alive even if nothing changed."""
         node = self._nodes[node_id]
         node.last_seen_ms = now_ms
         node.online = True
+        node.heartbeat, node.heartbeat_ts_ms = hb, ts_ms
 
-    def set_online(self, node_id: str, online: bool, now_ms: int) -> None:
+    def set_online(self, node_id: str, online: bool, now_ms: int) -> bool:
+        """Take a status message; True if it changed what was known (a retained status
+        seen again on reconnect is not news)."""
         node = self._nodes[node_id]
-        node.online = online
+        changed = node.said != online
+        node.said = node.online = online
         if online:
             node.last_seen_ms = now_ms
+        return changed
+
+    def implausible(self, node_id: str) -> None:
+        """Note an entrance total that jumped further than people walk (hubsense.passages)."""
+        self._nodes[node_id].implausible += 1
 
     def last_seen(self, node_id: str) -> int | None:
         return self._nodes[node_id].last_seen_ms
@@ -194,6 +220,20 @@ class SiteTracker:
         if not node.online or node.last_seen_ms is None:
             return False
         return now_ms - node.last_seen_ms <= self.t.stale_factor * node.heartbeat_ms
+
+    def nodes(self, now_ms: int) -> list[NodeHealth]:
+        """Every node of the layout as staff see it."""
+        out = []
+        for node_id, node in self._nodes.items():
+            hb = node.heartbeat
+            out.append(NodeHealth(
+                id=node_id, online=node.online, fresh=self.node_fresh(node_id, now_ms),
+                last_seen_ms=node.last_seen_ms, last_heartbeat_ms=node.heartbeat_ts_ms,
+                boot=hb.boot if hb else None, fw=hb.fw if hb else None,
+                uptime_s=hb.uptime_s if hb else None, heap_free=hb.heap_free if hb else None,
+                rssi=hb.rssi if hb else None, drops=hb.drops if hb else None,
+                implausible_counts=node.implausible))
+        return out
 
     def _value(self, node_id: str, n: int, now_ms: int) -> Observation | None:
         if not self.node_fresh(node_id, now_ms):

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import json
 
-from hubsense.contract import NodeTopic, Observation, ParsedTopic, parse_observation
+from hubsense.contract import (
+    HeartbeatPayload,
+    NodeTopic,
+    Observation,
+    ParsedTopic,
+    parse_observation,
+)
 from hubsense.layout import Layout
 from hubsense.state import DeskStatus, Noise, SiteTracker, Thresholds, ZoneStatus
 
@@ -67,7 +73,9 @@ def test_silence_past_the_stale_factor_is_unknown(layout: Layout) -> None:
     late = T0 + 2 * HB + 1
     z = t.zone("quiet", late)
     assert z.status is ZoneStatus.UNKNOWN and z.occupied is None and z.desks_free is None
-    t.heard("desk-q1", late)  # a heartbeat brings the last values back
+    hb = HeartbeatPayload(seq=9, ts=late, boot="ab12", fw="0.1.0", uptime_s=60,
+                          heap_free=4096, drops=0)
+    t.heard("desk-q1", hb, late, late)  # a heartbeat brings the last values back
     assert t.zone("quiet", late).desks_unknown == 4
 
 

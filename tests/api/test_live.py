@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from api.live import LiveState
-from hubsense.contract import collector_status_topic, state_topic
+from hubsense.contract import collector_heartbeat_topic, collector_status_topic, state_topic
 from hubsense.layout import Layout
 from hubsense.state import DeskState, DeskStatus, ZoneStatus
 from tests.api.conftest import zone_state
@@ -78,3 +78,41 @@ def test_node_health_takes_its_id_from_the_topic(layout: Layout) -> None:
     assert door.online is True and door.fresh is False and door.drops == 3
     never = next(n for n in live.nodes() if n.id == "desk-q1")
     assert (never.online, never.fresh, never.last_seen_ms) == (False, False, None)
+
+
+def test_a_hung_collector_is_told_by_its_heartbeat_going_old(layout: Layout) -> None:
+    """A hung collector keeps its retained "online"; only its heartbeat stops."""
+    now = [1_795_426_000.0]
+    live = LiveState(layout, clock=lambda: now[0])
+    changes: list[int] = []
+    live.on_change(lambda: changes.append(1))
+    live.set_connected(True)
+    site = layout.site.id
+    live.apply(collector_status_topic(site), b"online")
+    live.apply(state_topic(site, "zone", "quiet"),
+               zone_state(layout, "quiet").model_dump_json().encode())
+    beat = json.dumps({"ts": int(now[0] * 1000), "every_s": 30}).encode()
+    live.apply(collector_heartbeat_topic(site), beat)
+    snap = live.snapshot()
+    assert snap.live and snap.collector and status(live, "quiet") is ZoneStatus.FREE
+    now[0] += 30 * 2.5 - 1  # still within the stale factor's beats
+    live.tick()
+    assert live.snapshot().live
+    before = len(changes)
+    now[0] += 2
+    live.tick()  # no message came: time alone changes what is shown, and the streams hear
+    assert len(changes) == before + 1
+    snap = live.snapshot()
+    assert not snap.live and not snap.collector and snap.broker
+    assert status(live, "quiet") is ZoneStatus.UNKNOWN
+    live.apply(collector_heartbeat_topic(site),
+               json.dumps({"ts": int(now[0] * 1000), "every_s": 30}).encode())
+    assert status(live, "quiet") is ZoneStatus.FREE
+
+
+def test_a_bad_collector_heartbeat_is_dropped_and_counted(layout: Layout) -> None:
+    live = online(layout)
+    topic = collector_heartbeat_topic(layout.site.id)
+    for bad in (b"[]", b'{"ts": "x", "every_s": 30}', b'{"ts": 1, "every_s": 0}', b"{"):
+        assert not live.apply(topic, bad)
+    assert live.rejected["bad_payload"] == 4

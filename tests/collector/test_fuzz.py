@@ -11,7 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from collector.ingest import Ingest
+from collector.live import LiveState
 from collector.metrics import Metrics
+from collector.points import PointBuilder
+from collector.topics import TopicTable
 from hubsense import measurements
 from hubsense.influx import InfluxV1
 from hubsense.layout import Layout
@@ -41,9 +44,17 @@ PAYLOAD = st.one_of(
 LINE = re.compile(r"^([a-z_]+)((?:,[a-z_]+=[a-z0-9_-]+)*) \S+ \d+$")
 
 
+def clock() -> float:
+    return 1_795_426_000.0
+
+
 @pytest.fixture(scope="module")
 def ingest(layout: Layout) -> Ingest:
-    return Ingest(layout, SiteTracker(layout), Metrics(), clock=lambda: 1_795_426_000.0)
+    """A collector's whole path from message to lines, with nowhere to publish."""
+    metrics, points = Metrics(), PointBuilder(layout)
+    live = LiveState(SiteTracker(layout), points, metrics, lambda _t, _p: None,
+                     lambda _lines: None, clock, interval_s=1, heartbeat_s=30)
+    return Ingest(TopicTable(layout), metrics, clock, points=points, live=live)
 
 
 def allowed_tags(layout: Layout) -> dict[str, set[str]]:

@@ -51,9 +51,11 @@ def cases() -> list[tuple[str, bytes, Reject]]:
 def test_hostile_payloads_are_refused_and_good_ones_still_written(
         collector: Collector, tester: NodeSim, influx: InfluxV1) -> None:
     bad = cases()
-    for topic, payload, _ in bad:
+    t = now()
+    for i, (topic, payload, _) in enumerate(bad):
         tester.publish(topic, payload)
-        tester.observe("meet-a", 1, count=2)  # another node's good message in the same batch
+        # another node's good message in the same batch, each its own point
+        tester.observe("meet-a", 1, ts=t - i, count=2)
     wait_for(lambda: count(influx, "zone_count") == len(bad), what="every good point")
     expected: dict[str, int] = {}
     for _, _, reason in bad:

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from collector.service import Collector
-from hubsense.contract import ROOT, Reject, input_topic, node_topic
+from hubsense.contract import ROOT, Reject, collector_heartbeat_topic, input_topic, node_topic
 from hubsense.influx import InfluxV1
 from reports.passages import Sample, entries
 from tests.collector.conftest import SITE, FakeClock, NodeSim, count, measurements, wait_for
@@ -105,7 +105,8 @@ def test_bad_input_is_counted_logged_and_never_written(
     for topic, _, reason in BAD:
         assert any(reason.value in r.getMessage() and repr(topic) in r.getMessage()
                    for r in caplog.records), (topic, reason)
-    assert measurements(influx) <= {"zone_count", "zone_state", "desk_state", "node_status"}
+    assert measurements(influx) <= {"zone_count", "zone_state", "desk_state", "node_status",
+                                    "collector_heartbeat"}
     assert count(influx, "zone_count") == 1
     assert collector.metrics.internal_errors == 0
 
@@ -211,3 +212,18 @@ def test_an_implausible_entrance_jump_is_no_visits_and_flags_the_node(
     # The raw totals are kept as sent; the reports read them by the same rule.
     stored = influx.query('SELECT boot, in_total, out_total FROM passage')[0].values
     assert sum(n for _t, n in entries([Sample(*v) for v in stored])) == 3
+
+
+def test_the_collector_beats_on_mqtt_and_in_influxdb(
+        collector: Collector, tester: NodeSim, influx: InfluxV1, clock: FakeClock) -> None:
+    topic = collector_heartbeat_topic(SITE)
+    first = wait_for(lambda: (b := tester.get(topic)) and json.loads(b), what="a heartbeat")
+    assert first["every_s"] == 30 and abs(first["ts"] - NOW()) < 10_000
+    rows = wait_for(lambda: (s := influx.query('SELECT * FROM "collector_heartbeat"')) and
+                    s[0].rows(), what="a heartbeat point")
+    assert rows[0]["started"] is True and rows[0]["every_s"] == 30
+    clock.offset = 31  # one interval on: the next beat, no longer the first
+    wait_for(lambda: count(influx, "collector_heartbeat", "every_s") == 2, what="a second beat")
+    rows = influx.query('SELECT * FROM "collector_heartbeat"')[0].rows()
+    assert [r["started"] for r in rows] == [True, False]
+    assert json.loads(tester.get(topic) or b"{}")["ts"] > first["ts"]

@@ -95,7 +95,7 @@ def test_two_collectors_write_every_message_once_and_one_keeps_live_state(
     # No message went to both, none to neither, and both took a share.
     assert owner.metrics.messages + other.metrics.messages == total
     assert owner.metrics.messages > 0 and other.metrics.messages > 0
-    assert owner.ingest.derived is False and other.live is None
+    assert owner.ingest.live is None and owner.feed is not None and other.live is None
 
     # Visits from consecutive totals across both shares: the first total starts the count.
     wait_for(lambda: visits(influx) == (2 * (DOORS - 1), DOORS - 1),

@@ -1,4 +1,4 @@
-"""Seed InfluxDB in the collector's own schema, rendered by the collector's LineBuilder.
+"""Seed InfluxDB in the collector's own schema, rendered by the collector's PointBuilder.
 
 Using the collector's renderer means a change to what it writes breaks these
 tests instead of leaving reports and dashboards reading a schema nobody writes.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from collector.lines import LineBuilder
+from collector.points import PointBuilder
 from hubsense.contract import HeartbeatPayload, Observation, ObservationPayload
 from hubsense.influx import InfluxV1
 from hubsense.layout import Layout, Measure
@@ -24,7 +24,7 @@ class Seeder:
     seq: int = 0
 
     def __post_init__(self) -> None:
-        self.lb = LineBuilder(self.layout)
+        self.lb = PointBuilder(self.layout)
 
     def desk(self, t_ms: int, desk: str, status: str) -> None:
         zone = next(d.zone for d in self.layout.desks if d.id == desk)

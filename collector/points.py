@@ -1,4 +1,4 @@
-"""InfluxDB line protocol for what the collector writes, tags compiled once from the layout.
+"""The points the collector writes, as InfluxDB line protocol; pure, tags compiled once.
 
 Every tag value comes from the layout (ids restricted to a charset that needs
 no escaping), never from a payload, so no message can inject line protocol.
@@ -10,6 +10,7 @@ from __future__ import annotations
 from hubsense.contract import HeartbeatPayload, Observation
 from hubsense.layout import ID_RE, Layout, Measure
 from hubsense.measurements import (
+    COLLECTOR_HEARTBEAT,
     DESK_STATE,
     NODE_HEARTBEAT,
     NODE_STATUS,
@@ -33,7 +34,7 @@ def _b(v: bool) -> str:
     return "true" if v else "false"
 
 
-class LineBuilder:
+class PointBuilder:
     """Render observations, heartbeats and state changes as line protocol (ms precision)."""
 
     def __init__(self, layout: Layout) -> None:
@@ -78,12 +79,18 @@ class LineBuilder:
     def node_status(self, node: str, online: bool, now_ms: int) -> str:
         return f"{NODE_STATUS}{self._node[node]} online={_b(online)} {now_ms}"
 
+    def collector_heartbeat(self, every_s: float, started: bool, now_ms: int) -> str:
+        tags = _tags({"site": self.site})
+        return (f"{COLLECTOR_HEARTBEAT}{tags} every_s={round(every_s)}i,started={_b(started)} "
+                f"{now_ms}")
+
     def desk_state(self, d: DeskState, now_ms: int) -> str:
         tags = _tags({"site": self.site, "zone": d.zone, "desk": d.id})
         return f'{DESK_STATE}{tags} status="{d.status.value}" {now_ms}'
 
     def zone_state(self, z: ZoneState, now_ms: int) -> str:
         fields = [f'status="{z.status.value}"', f"stale={_b(z.stale)}",
+                  f"at_least={_b(z.at_least)}",
                   f"capacity={z.capacity}i", f"desks_unknown={z.desks_unknown}i"]
         if z.occupied is not None:
             fields.append(f"occupied={z.occupied}i")
