@@ -14,6 +14,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from fastapi_offline import FastAPIOffline
 
 from api.accesslog import AccessLog
 from api.bodylimit import BodyLimit
@@ -59,16 +60,16 @@ def create_app(settings: Settings, layout: Layout) -> FastAPI:
             subscriber.stop()
             app.state.influx.close()
 
-    app = FastAPI(
+    # Swagger UI from the fastapi-offline package, not a CDN: nothing is fetched at run time.
+    app = FastAPIOffline(
         title="hubsense",
         summary="Live free zones, desks and noise of an innovation hub",
         version="1.0.0",
         lifespan=lifespan,
         openapi_url="/api/v1/openapi.json",
-        # Swagger UI and ReDoc load their scripts from a CDN; nothing here may download at
-        # run time, so only the spec is served (any OpenAPI viewer can open it).
-        docs_url=None,
+        docs_url="/api/v1/docs",
         redoc_url=None,
+        static_url="/api/v1/docs/static",
         responses={429: {"model": Message,
                          "description": "too many requests from this client; see Retry-After"}},
     )

@@ -39,7 +39,8 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
     from devstack.simulate import simulate
 
     return simulate(load_settings(args.config), Path(args.passwords), Path(args.workdir),
-                    day_s=args.day, duration_s=args.duration)
+                    day_s=args.day, duration_s=args.duration,
+                    connect_timeout_s=args.connect_timeout)
 
 
 def _cmd_check_layout(args: argparse.Namespace) -> int:
@@ -83,6 +84,8 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--workdir", default=".hubsense/simulate", help="node configs and logs")
     sim.add_argument("--day", type=float, default=600.0, help="real seconds per simulated day")
     sim.add_argument("--duration", type=float, default=None, help="stop after N seconds")
+    sim.add_argument("--connect-timeout", type=float, default=30.0, metavar="S",
+                     help="exit 1, naming the broker, if no node has connected by then")
     sim.set_defaults(fn=_cmd_simulate)
 
     from cli.deploy import register as register_deploy

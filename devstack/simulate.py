@@ -2,19 +2,25 @@
 
 The nodes log in as themselves, with the plaintext passwords in a file of
 `node:password` lines: the same file docker-compose's broker hashes into its
-password file at start (deploy/mosquitto/entrypoint.sh, docs/deploy.md).
+password file at start (`hubsense broker render`, docs/deploy.md).
 """
 
 from __future__ import annotations
 
 import logging
 import signal
+import sys
 import threading
+import time
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from hubsense.layout import Layout, load_layout
 from hubsense.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from devstack.nodes import Fleet
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +50,7 @@ def read_passwords(path: Path, layout: Layout) -> dict[str, str]:
 
 
 def simulate(settings: Settings, passwords: Path, workdir: Path, day_s: float = 600.0,
-             duration_s: float | None = None) -> int:
+             duration_s: float | None = None, connect_timeout_s: float = 30.0) -> int:
     """Run the fleet until SIGINT/SIGTERM or `duration_s`; return the exit code."""
     from devstack.nodes import DayScenario, start_demo_fleet
 
@@ -59,11 +65,33 @@ def simulate(settings: Settings, passwords: Path, workdir: Path, day_s: float = 
     signal.signal(signal.SIGINT, _stop)
     fleet = start_demo_fleet(layout, workdir, settings.mqtt.host, settings.mqtt.port, logins,
                              DayScenario(day_s=day_s))
-    print(f"simulating {len(layout.nodes)} nodes of {layout.site.id} against "
-          f"{settings.mqtt.host}:{settings.mqtt.port} (a day every {day_s:g} s; "
-          f"logs in {workdir}/); Ctrl-C stops", flush=True)
+    where = f"{settings.mqtt.host}:{settings.mqtt.port}"
+    print(f"simulating {len(layout.nodes)} nodes of {layout.site.id} against {where} "
+          f"(a day every {day_s:g} s; logs in {workdir}/); Ctrl-C stops", flush=True)
     try:
-        stop.wait(duration_s)
+        code = _until_connected(fleet, where, stop, connect_timeout_s)
+        if code == 0:
+            stop.wait(duration_s)
     finally:
         fleet.stop()
+    return code
+
+
+def _until_connected(fleet: Fleet, where: str, stop: threading.Event, timeout: float) -> int:
+    """Wait until every node has connected once; 1, naming why, if none could."""
+    deadline = time.monotonic() + timeout
+    waiting = set(fleet.nodes)
+    while waiting and not stop.is_set() and time.monotonic() < deadline:
+        waiting = {n for n in waiting if "mqtt: connected" not in fleet.nodes[n].output()}
+        stop.wait(0.2)
+    if not waiting or stop.is_set():
+        return 0
+    why = next((line for n in sorted(waiting) for line in reversed(
+        fleet.nodes[n].output().splitlines()) if "mqtt:" in line or "error" in line), "")
+    if len(waiting) == len(fleet.nodes):
+        print(f"hubsense: no simulated node could connect to the broker at {where} within "
+              f"{timeout:g} s" + (f": {why.strip()}" if why else ""), file=sys.stderr)
+        return 1
+    print(f"hubsense: nodes {', '.join(sorted(waiting))} could not connect to {where} "
+          f"yet" + (f": {why.strip()}" if why else ""), file=sys.stderr, flush=True)
     return 0

@@ -126,7 +126,8 @@ class InfluxV1:
         try:
             r = self._http.post("/write", params=params, content=body)
         except httpx.HTTPError as exc:
-            raise InfluxError(f"write failed: {exc!r}", retryable=True) from exc
+            raise InfluxError(f"cannot write to {self.cfg.url}: {_why(exc)}",
+                              retryable=True) from exc
         if r.status_code == 204:
             return
         # 4xx: the points are bad (a retry sends the same bad points); 5xx: server trouble.
@@ -147,7 +148,8 @@ class InfluxV1:
         try:
             r = self._http.get("/query", params=args)
         except httpx.HTTPError as exc:
-            raise InfluxError(f"query failed: {exc!r}", retryable=True) from exc
+            raise InfluxError(f"cannot query {self.cfg.url}: {_why(exc)}",
+                              retryable=True) from exc
         return _series(r)
 
     def execute(self, q: str) -> list[Series]:
@@ -159,8 +161,16 @@ class InfluxV1:
         try:
             r = self._http.post("/query", data=data)
         except httpx.HTTPError as exc:
-            raise InfluxError(f"query failed: {exc!r}", retryable=True) from exc
+            raise InfluxError(f"cannot query {self.cfg.url}: {_why(exc)}",
+                              retryable=True) from exc
         return _series(r)
+
+
+def _why(exc: httpx.HTTPError) -> str:
+    """What went wrong, in words: `ConnectError('[Errno 111] Connection refused')` →
+    "connection refused (ConnectError)"."""
+    text = str(exc).split("] ", 1)[-1] or type(exc).__name__
+    return f"{text.lower()} ({type(exc).__name__})"
 
 
 def _series(r: httpx.Response) -> list[Series]:

@@ -14,7 +14,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from cli.main import build_parser
 from devstack.mosquitto import Mosquitto
-from devstack.processes import Child
+from devstack.processes import Child, free_port
 from hubsense.contract import node_topic
 from hubsense.layout import Layout
 from tests.api.conftest import eventually
@@ -99,3 +99,16 @@ def test_the_compose_simulator_command_is_one_we_parse() -> None:
     mount = next(v for v in compose["services"]["simulator"]["volumes"]
                  if v.endswith(":" + args.passwords + ":ro"))
     assert "simulator-nodes" in mount, "the file docs/deploy.md has the broker hash too"
+
+
+def test_nodes_that_cannot_connect_make_simulate_fail_naming_the_broker(
+        tmp_path: Path, broker: Mosquitto, layout: Layout) -> None:
+    conf, passwords = config_files(tmp_path, broker, layout)
+    nobody = free_port()  # no broker listens here
+    conf.write_text(conf.read_text().replace(f"port = {broker.port}", f"port = {nobody}"))
+    done = subprocess.run([sys.executable, "-m", "cli", "simulate", "-c", str(conf),
+                           "--passwords", str(passwords), "--workdir", str(tmp_path / "sim"),
+                           "--connect-timeout", "3"], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 1, done.stderr
+    assert f"could connect to the broker at {broker.host}:{nobody}" in done.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import httpx
 import pytest
@@ -137,3 +138,14 @@ def test_behind_a_trusted_proxy_each_forwarded_client_has_its_allowance(
         assert codes("10.0.0.2") == [200] * 3 + [429], "one visitor does not use up another's"
     finally:
         server.stop()
+
+
+def test_the_api_documents_itself_without_a_cdn(api: ApiServer) -> None:
+    """Swagger UI at /api/v1/docs, its scripts served here: nothing fetched elsewhere."""
+    page = httpx.get(f"{api.url}/api/v1/docs")
+    assert page.status_code == 200 and "swagger-ui" in page.text
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page.text)
+    assert assets and all(a.startswith("/api/v1/") for a in assets), assets
+    for a in assets:
+        assert httpx.get(f"{api.url}{a}").status_code == 200, a
+    assert "/api/v1/openapi.json" in page.text
