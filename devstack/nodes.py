@@ -29,6 +29,8 @@ DEFAULT_MEASURES = {"desk": ("presence",) * 4, "buzz": ("count", "sound"),
                     "meeting": ("count", "presence"), "entrance": ("passage",)}
 
 InputValue = bool | int | float | tuple[int, int]
+# The site CA's name on a node's file system (config.json's broker.ca).
+CA_FILE = "ca.der"
 
 
 def micropython_exe() -> str:
@@ -92,14 +94,19 @@ class MicroNode:
     or {n: measure}; `overrides` is merged into config.json last (None removes a key).
     `heapsize` (e.g. "32K") caps the MicroPython heap; `compiled` runs .mpy
     files made by mpy-cross, as a board does (needed below about 64 KB of heap).
+    `ca_der`: the site CA (DER), copied beside config.json as a board carries
+    it; the node then speaks TLS to `port` and checks the broker's certificate
+    (`broker.server_name` in `overrides` names another host than `host`).
     """
 
     def __init__(self, workdir: Path, node_id: str, site: str, host: str, port: int,
                  password: str, kind: str = "desk",
                  inputs: int | Sequence[str] | Mapping[int, str] = 1,
                  heartbeat_s: int = 30, overrides: Mapping[str, Any] | None = None,
-                 heapsize: str | None = None, compiled: bool = False) -> None:
+                 heapsize: str | None = None, compiled: bool = False,
+                 ca_der: Path | None = None) -> None:
         self.workdir = Path(workdir)
+        self.ca_der = ca_der
         self.compiled = compiled
         self.node_id = node_id
         self.control = self.workdir / "inputs"
@@ -122,6 +129,8 @@ class MicroNode:
             "inputs": [_sim_input(n, m) for n, m in self.measures.items()],
             "sim": {"file": str(self.control), "poll_ms": 50},
         }
+        if ca_der is not None:
+            config["broker"]["ca"] = CA_FILE
         self.config = _merge(config, overrides or {})
         self.values: dict[int, InputValue] = {}
         self.link_up = True
@@ -130,6 +139,8 @@ class MicroNode:
     def write_config(self) -> Path:
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.config_path.write_text(json.dumps(self.config, indent=2))
+        if self.ca_der is not None:
+            shutil.copyfile(self.ca_der, self.workdir / CA_FILE)
         return self.config_path
 
     def start(self) -> MicroNode:

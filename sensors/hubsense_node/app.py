@@ -48,6 +48,18 @@ def start(path="config.json"):
     gc.collect()
     cfg = json.loads(cfg)
     gc.collect()
+    b = cfg["broker"]
+    ctx = None
+    if b["ca"] is not None:
+        from hubsense_node import trust
+
+        try:
+            ctx = trust.context(b["ca"])
+        except ValueError as exc:
+            print("config error:", exc)
+            sys.exit(1)
+        del trust
+        forget("trust")
     from hubsense_node.ring import Ring
 
     # The offline queue's RAM is taken now, so an outage cannot take more.
@@ -97,8 +109,9 @@ def start(path="config.json"):
     if control is not None:
         asyncio.create_task(control.run())
     asyncio.create_task(node.run(net, cfg["ntp"]))
-    b = cfg["broker"]
     # The MQTT client, the last and largest object, is made by main.py once
-    # this wiring code has left the heap: these are its arguments.
+    # this wiring code has left the heap: these are its arguments. The node's
+    # clock gates TLS: certificates are checked against it.
     return (b["host"], b["port"], cfg["node"], b["password"], node.status_topic, queue,
-            b["keepalive_s"], tuple(b["backoff_ms"]), net)
+            b["keepalive_s"], tuple(b["backoff_ms"]), net,
+            None if ctx is None else (ctx, b["server_name"] or b["host"], node))

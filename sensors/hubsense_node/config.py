@@ -17,9 +17,10 @@ _SCHEMA = b"""{"": {"node": ["d", "!", 1, 48], "site": ["d", "!", 1, 48],
  "ntp": ["s", "pool.ntp.org", 1, 253], "heartbeat_s": ["i", 60, 5, 3600],
  "sample_ms": ["i", 100, 10, 10000], "queue_bytes": ["i", 1024, 256, 16384],
  "inputs": ["l", "!", 1, 4], "sim": ["o", null]},
-"broker": {"host": ["s", "!", 1, 253], "port": ["i", 1883, 1, 65535],
+"broker": {"host": ["s", "!", 1, 253], "port": ["i", null, 1, 65535],
  "password": ["s", "!", 1, 128], "keepalive_s": ["i", 30, 5, 600],
- "backoff_ms": ["l", [500, 30000], 2, 2]},
+ "backoff_ms": ["l", [500, 30000], 2, 2], "ca": ["s", null, 1, 64],
+ "server_name": ["s", null, 1, 253]},
 "wifi": {"ssid": ["s", "!", 1, 32], "password": ["s", "!", 0, 64]},
 "sim": {"file": ["s", "!", 1, 255], "poll_ms": ["i", 100, 10, 10000]},
 "in": {"n": ["i", "!", 1, 16], "sensor": ["s", "!", 1, 16]},
@@ -82,7 +83,12 @@ def validate(raw, need_wifi=False):
         raise ValueError("key 'kind' must be one of " + ", ".join(kinds))
     if need_wifi and cfg["wifi"] is None:
         raise ValueError("missing key 'wifi'")
-    lo, hi = cfg["broker"]["backoff_ms"]
+    b = cfg["broker"]
+    if b["ca"] is None and b["server_name"] is not None:
+        raise ValueError("key 'broker.server_name' needs 'broker.ca' (TLS)")
+    if b["port"] is None:
+        b["port"] = 1883 if b["ca"] is None else 8883
+    lo, hi = b["backoff_ms"]
     if not (isinstance(lo, int) and isinstance(hi, int) and 0 < lo <= hi):
         raise ValueError("key 'broker.backoff_ms' must be [min, max] with 0 < min <= max")
     ins = cfg["inputs"]

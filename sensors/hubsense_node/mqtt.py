@@ -1,4 +1,5 @@
-"""A small MQTT 3.1.1 client that never blocks: QoS 1 out, last will, keepalive, reconnect.
+"""A small MQTT 3.1.1 client that never blocks: QoS 1 out, last will, keepalive, reconnect,
+over TLS that checks the broker's certificate (or plain MQTT, for loopback demos).
 
 Every transport failure (OSError), refusal or protocol break (ValueError: an
 exception class of its own would cost heap) ends the session and funnels into
@@ -11,7 +12,9 @@ publishing allocates no packets.
 The socket is polled (non-blocking, every few ms while waiting) instead of
 wrapped in asyncio streams, events and timeouts: a node only ever receives
 CONNACK, PUBACK and PINGRESP, and this keeps asyncio's optional modules and
-a reader task out of a 32 KB heap.
+a reader task out of a 32 KB heap. TLS fits the same polling: the socket is
+wrapped without a handshake, which then runs inside the first writes and
+reads (each returns None until it is done), so the CONNECT's timeout covers it.
 """
 
 import asyncio
@@ -80,15 +83,18 @@ class Client:
     """Keeps one broker session alive and drains `queue` into it, in order."""
 
     def __init__(self, host, port, client_id, password, status_topic, queue,
-                 keepalive_s=30, backoff_ms=(500, 30000), link=None):
+                 keepalive_s=30, backoff_ms=(500, 30000), link=None, tls=None):
+        """`tls`: None for plain MQTT, or (context, server name, clock): the broker's
+        certificate must chain to the context's CA (CERT_REQUIRED) and carry the
+        server name, and the client connects once `clock.synced`."""
         self._addr = (host, port)
         self._connect = connect_packet(client_id, password, status_topic, keepalive_s)
         self._status = status_topic
         self._queue = queue
-        self._keepalive_ms = keepalive_s * 1000
-        self._backoff = backoff_ms
+        self._ms = (keepalive_s * 1000, backoff_ms[0], backoff_ms[1])  # keepalive, backoff
         self._delay = backoff_ms[0]
         self._link = link
+        self._tls = tls
         self._sock = None
         # Every packet a node receives is 2 or 4 bytes long. Views made once:
         # reading allocates nothing. (17 attributes at most: one more grows
@@ -120,11 +126,19 @@ class Client:
             # reconnecting in lockstep.
             half = self._delay // 2
             await asyncio.sleep_ms(half + (getrandbits(16) * half >> 16))
-            self._delay = min(self._delay * 2, self._backoff[1])
+            self._delay = min(self._delay * 2, self._ms[2])
 
     async def _session(self):
-        if self._link is not None:
-            await self._link.up()
+        link, tls = self._link, self._tls
+        if link is not None:
+            await link.up()
+        if tls is not None:
+            # mbedTLS checks the certificate's dates, and a board's clock reads
+            # 2000-01-01 until NTP sets it: a handshake before that would fail.
+            while not tls[2].synced:
+                await asyncio.sleep_ms(_IDLE_MS)
+                if link is not None and not link.is_up():
+                    raise OSError("network link down")
         self._have = 0
         sock = self._sock = socket.socket()
         sock.setblocking(False)
@@ -138,9 +152,12 @@ class Client:
         start = ticks_ms()
         while not p.poll(0):
             await self._wait(start, "connect", _POLL_MS)
+        if tls is not None:
+            self._sock = tls[0].wrap_socket(sock, server_hostname=tls[1],
+                                            do_handshake_on_connect=False)
         self._last_rx = ticks_ms()
         await self._send(self._connect, _CONNACKED)
-        self._delay = self._backoff[0]
+        self._delay = self._ms[1]
         print("mqtt: connected to %s:%d" % self._addr)
         await self._publish(self._status, b"online", True, False)
         await self._drain()
@@ -164,9 +181,9 @@ class Client:
                 q.pop(first)
                 continue
             now = ticks_ms()
-            if ticks_diff(now, self._last_rx) > self._keepalive_ms * 3 // 2:
+            if ticks_diff(now, self._last_rx) > self._ms[0] * 3 // 2:
                 raise OSError("keepalive: nothing heard from the broker")
-            if ticks_diff(now, self._last_tx) >= self._keepalive_ms // 2:
+            if ticks_diff(now, self._last_tx) >= self._ms[0] // 2:
                 await self._send(_PINGREQ)
             await self._wait(None, "idle", _IDLE_MS)
 

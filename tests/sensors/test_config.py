@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from deploy.certs import TlsFiles, create_ca
 from devstack.nodes import MicroNode
 
 pytestmark = pytest.mark.services
@@ -20,6 +21,10 @@ CASES = {
                                     "unknown key 'inputs[0].offset_db'"),
     "wrong measure for kind": ({"inputs": [{"n": 1, "sensor": "beams"}]},
                                "a desk node has no such input"),
+    "server name without a CA": ({"broker": {"server_name": "mosquitto"}},
+                                 "key 'broker.server_name' needs 'broker.ca' (TLS)"),
+    "CA file missing": ({"broker": {"ca": "site-ca.der"}},
+                        "key 'broker.ca': cannot load site-ca.der"),
 }
 
 
@@ -34,3 +39,14 @@ def test_bad_config_is_named_and_exits_non_zero(tmp_path: Path, overrides: dict[
     assert code == 1, out
     assert expected in out
     assert "config error" in out and "connected" not in out
+
+
+def test_a_ca_that_is_not_der_is_named_and_exits_non_zero(tmp_path: Path) -> None:
+    """The PEM file (ca.crt) where the node needs the DER one (ca.der)."""
+    files = TlsFiles(tmp_path / "tls")
+    create_ca(files, "hbg-works")
+    node = MicroNode(tmp_path / "node", "desk-q1", "hbg-works", "127.0.0.1", 9, "pw",
+                     ca_der=files.ca_crt).start()
+    assert node.wait(timeout=10) == 1, node.output()
+    assert "config error: key 'broker.ca': cannot load ca.der: invalid cert" in node.output()
+

@@ -9,7 +9,15 @@ import pytest
 from devstack.nodes import InputValue
 from hubsense.contract import parse_heartbeat, parse_node_topic, parse_observation
 from hubsense.layout import Layout
-from tests.sensors.conftest import HEAP_KB, SITE, Message, NodeFactory, Recorder, topic
+from tests.sensors.conftest import (
+    HEAP_KB,
+    HEAP_KB_TLS,
+    SITE,
+    Message,
+    NodeFactory,
+    Recorder,
+    topic,
+)
 
 pytestmark = pytest.mark.services
 
@@ -111,12 +119,15 @@ _BUZZ = {"inputs": [{"n": 1, "sensor": "radar", "settle_ms": 0},
                     {"n": 2, "sensor": "mic", "interval_s": 5}]}
 
 
+@pytest.mark.parametrize("tls", [False, True], ids=["plain", "tls"])
 @pytest.mark.parametrize("kind,node_id", [("desk", "desk-q1"), ("buzz", "buzz-n"),
                                           ("meeting", "meet-a"), ("entrance", "door-1")])
 def test_compiled_node_runs_in_a_small_heap(make_node: NodeFactory, recorder: Recorder,
-                                            kind: str, node_id: str) -> None:
-    node = make_node(node_id, kind=kind, inputs=4, heartbeat_s=5,
-                     heapsize=f"{HEAP_KB[kind]}K", compiled=True,
+                                            kind: str, node_id: str, tls: bool) -> None:
+    """Each kind in the heap it is held to, in plain text and over TLS (HEAP_KB_TLS)."""
+    heap_kb = (HEAP_KB_TLS if tls else HEAP_KB)[kind]
+    node = make_node(node_id, tls=tls, kind=kind, inputs=4, heartbeat_s=5,
+                     heapsize=f"{heap_kb}K", compiled=True,
                      overrides=_BUZZ if kind == "buzz" else None).start()
     hbs: list[Message] = []
     for i in range(2):  # boot, then steady publishing

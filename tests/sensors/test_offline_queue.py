@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 import pytest
 
 from devstack.mosquitto import Mosquitto
 from devstack.nodes import MicroNode
 from hubsense.contract import parse_heartbeat
-from tests.sensors.conftest import HEAP_KB, NodeFactory, Recorder, topic
+from tests.sensors.conftest import HEAP_KB, HEAP_KB_TLS, NodeFactory, Recorder, topic
 
 pytestmark = pytest.mark.services
 
@@ -68,9 +69,16 @@ def _after_outage(rec: Recorder, before: int, restarted_ms: int) -> tuple[list[i
     return arrived, beat.seq, beat.drops
 
 
+@pytest.mark.parametrize("node", [
+    {},
+    # A new TLS session after the restart (a new socket wrapped by the context
+    # made at boot, after failed attempts during the outage), in the TLS heap.
+    {"tls": True, "compiled": True, "heapsize": f"{HEAP_KB_TLS['desk']}K"},
+], ids=["plain", "tls"])
 def test_outage_messages_arrive_in_order_after_reconnect(broker: Mosquitto,
-                                                         make_node: NodeFactory) -> None:
-    rec, _, before, _ = _outage(broker, make_node, flips=6, heartbeat_s=3600)
+                                                         make_node: NodeFactory,
+                                                         node: dict[str, Any]) -> None:
+    rec, n, before, _ = _outage(broker, make_node, flips=6, heartbeat_s=3600, **node)
     try:
         rec.wait_for(lambda m: m.topic == IN1 and _seq(m.payload) == before + 6, timeout=20,
                      what="the last flip after reconnect")
@@ -79,6 +87,7 @@ def test_outage_messages_arrive_in_order_after_reconnect(broker: Mosquitto,
         assert seqs == list(range(before + 1, before + 7)), "lost or reordered"
         assert [json.loads(m.payload)["present"] for m in after] == [True, False] * 3
         assert rec.messages(topic(NODE, "status"))[-1].payload == b"online"
+        assert "MemoryError" not in n.output()
     finally:
         rec.close()
 
