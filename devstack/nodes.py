@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from devstack.processes import Child, StackError, venv_tool
+from hubsense.files import write_private
 from hubsense.layout import Layout, Measure
 
 SENSORS_DIR = Path(__file__).resolve().parents[1] / "sensors"
@@ -137,8 +138,8 @@ class MicroNode:
         self.child: Child | None = None
 
     def write_config(self) -> Path:
-        self.workdir.mkdir(parents=True, exist_ok=True)
-        self.config_path.write_text(json.dumps(self.config, indent=2))
+        # It holds the node's password: the node's own, as on a board nobody else reads.
+        write_private(self.config_path, json.dumps(self.config, indent=2))
         if self.ca_der is not None:
             shutil.copyfile(self.ca_der, self.workdir / CA_FILE)
         return self.config_path
@@ -274,7 +275,8 @@ class Fleet:
 
     def __init__(self, layout: Layout, workdir: Path, host: str, port: int,
                  passwords: Mapping[str, str], scenario: DayScenario | None = None,
-                 tick_s: float = 1.0, heapsize: str | None = None, seed: int | None = None) -> None:
+                 tick_s: float = 1.0, heapsize: str | None = None, seed: int | None = None,
+                 ca_der: Path | None = None) -> None:
         self.layout = layout
         self.scenario = scenario or DayScenario()
         self.tick_s = tick_s
@@ -283,7 +285,7 @@ class Fleet:
             n.id: MicroNode(Path(workdir) / n.id, n.id, layout.site.id, host, port,
                             passwords[n.id], kind=n.kind.value,
                             inputs={i.n: i.measures.value for i in n.inputs},
-                            heartbeat_s=n.heartbeat_s, heapsize=heapsize)
+                            heartbeat_s=n.heartbeat_s, heapsize=heapsize, ca_der=ca_der)
             for n in layout.nodes
         }
         self._desks: dict[tuple[str, int], bool] = {}
@@ -383,6 +385,7 @@ class Fleet:
 
 
 def start_demo_fleet(layout: Layout, workdir: Path, host: str, port: int,
-                     passwords: Mapping[str, str], scenario: DayScenario | None = None) -> Fleet:
+                     passwords: Mapping[str, str], scenario: DayScenario | None = None,
+                     ca_der: Path | None = None) -> Fleet:
     """Start the fleet for `layout` (as `hubsense up` and `hubsense simulate` do)."""
-    return Fleet(layout, workdir, host, port, passwords, scenario).start()
+    return Fleet(layout, workdir, host, port, passwords, scenario, ca_der=ca_der).start()

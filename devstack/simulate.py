@@ -16,8 +16,27 @@ from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING
 
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from hubsense.files import write_private
 from hubsense.layout import Layout, load_layout
 from hubsense.settings import Settings, SettingsError
+
+
+def _node_ca(settings: Settings, workdir: Path) -> Path | None:
+    """The site CA as nodes carry it (DER), from the services' (PEM) when TLS is on."""
+    m = settings.mqtt
+    if not m.tls:
+        return None
+    if m.ca_file is None:
+        raise SettingsError("simulated nodes check the broker against the site CA: "
+                            "set mqtt.ca_file")
+    der = workdir / "ca.der"
+    write_private(der, x509.load_pem_x509_certificate(m.ca_file.read_bytes()).public_bytes(
+        serialization.Encoding.DER))
+    return der
+
 
 if TYPE_CHECKING:
     from devstack.nodes import Fleet
@@ -64,7 +83,7 @@ def simulate(settings: Settings, passwords: Path, workdir: Path, day_s: float = 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
     fleet = start_demo_fleet(layout, workdir, settings.mqtt.host, settings.mqtt.port, logins,
-                             DayScenario(day_s=day_s))
+                             DayScenario(day_s=day_s), ca_der=_node_ca(settings, workdir))
     where = f"{settings.mqtt.host}:{settings.mqtt.port}"
     print(f"simulating {len(layout.nodes)} nodes of {layout.site.id} against {where} "
           f"(a day every {day_s:g} s; logs in {workdir}/); Ctrl-C stops", flush=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import threading
@@ -112,3 +113,25 @@ def test_nodes_that_cannot_connect_make_simulate_fail_naming_the_broker(
                           text=True, timeout=60)
     assert done.returncode == 1, done.stderr
     assert f"could connect to the broker at {broker.host}:{nobody}" in done.stderr
+
+
+def test_simulated_nodes_talk_tls_with_the_site_ca(tmp_path: Path, broker: Mosquitto,
+                                                   layout: Layout) -> None:
+    """As against a deployment: the broker's TLS port, the services' CA file (PEM)."""
+    conf, passwords = config_files(tmp_path, broker, layout)
+    conf.write_text(conf.read_text().replace(
+        f"port = {broker.port}",
+        f'port = {broker.tls_port}\ntls = true\nca_file = "{broker.tls.ca_crt}"'))
+    statuses = Statuses(broker, layout.site.id)
+    sim = Child("simulate", [sys.executable, "-m", "cli", "simulate", "-c", str(conf),
+                             "--passwords", str(passwords), "--workdir", str(tmp_path / "sim")],
+                tmp_path / "simulate.log", cwd=ROOT).start()
+    try:
+        eventually(lambda: statuses.with_status(b"online") == {n.id for n in layout.nodes},
+                   60, "every node online over TLS")
+        node_dir = tmp_path / "sim" / layout.nodes[0].id
+        assert json.loads((node_dir / "config.json").read_text())["broker"]["ca"] == "ca.der"
+        assert (node_dir / "config.json").stat().st_mode & 0o077 == 0, "it holds a password"
+    finally:
+        assert sim.stop() == 0, sim.tail()
+        statuses.close()
