@@ -32,6 +32,7 @@ def _cmd_up(args: argparse.Namespace) -> int:
         workdir=Path(args.workdir), layout=Path(args.layout), mqtt_port=args.mqtt_port,
         influx_port=args.influx_port, influx_rpc_port=args.influx_rpc_port,
         api_port=args.api_port, nodes=not args.no_nodes, duration_s=args.duration,
+        history_weeks=0 if args.no_history else args.history_weeks,
     ))
 
 
@@ -70,6 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     up.add_argument("--api-port", type=int, default=8000)
     up.add_argument("--no-nodes", action="store_true", help="no simulated MicroPython nodes")
     up.add_argument("--duration", type=float, default=None, help="stop after N seconds")
+    up.add_argument("--history-weeks", type=int, default=8, choices=range(1, 53),
+                    metavar="N", help="weeks of history written before the start (default 8)")
+    up.add_argument("--no-history", action="store_true",
+                    help="start with no history (keeps the database of an earlier run)")
     up.set_defaults(fn=_cmd_up)
 
     chk = sub.add_parser("check-layout", help="validate a layout file")

@@ -135,12 +135,12 @@ class LiveState:
             self.changed.clear()
             try:
                 self.evaluate()
-                self._beat()
+                self.beat()
             except Exception:  # keep evaluating: a bug must not freeze the screens
                 log.exception("state evaluation failed")
             self._stop.wait(MIN_GAP_S)
 
-    def _beat(self) -> None:
+    def beat(self) -> None:
         """The collector's own heartbeat, every heartbeat_s: it is running, and live."""
         now = self.clock()
         if self._beat_at is not None and now - self._beat_at < self.heartbeat_s:

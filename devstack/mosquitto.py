@@ -10,6 +10,7 @@ import getpass
 import os
 import signal
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,11 +51,12 @@ class BrokerUsers:
     _taken: set[str] = field(default_factory=set)
 
     @classmethod
-    def for_site(cls, site: str, node_ids: list[str],
-                 admins: tuple[str, ...] = ()) -> BrokerUsers:
+    def for_site(cls, site: str, node_ids: list[str], admins: tuple[str, ...] = (),
+                 passwords: Mapping[str, str] | None = None) -> BrokerUsers:
+        """Logins for a site; `passwords` keeps the services' from an earlier run."""
         users = cls(site)
         for name, role in SERVICES.items():
-            users.add(name, role)
+            users.add(name, role, (passwords or {}).get(name))
         for node in node_ids:
             users.add(node)
         for admin in admins:

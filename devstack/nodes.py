@@ -2,24 +2,25 @@
 
 from __future__ import annotations
 
-import itertools
 import json
-import math
 import os
 import platform
-import random
 import shutil
 import subprocess
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from datetime import time as dtime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from devstack.model import Calendar, Event, HubModel
 from devstack.processes import Child, StackError, venv_tool
 from hubsense.files import write_private
-from hubsense.layout import Layout, Measure
+from hubsense.layout import Layout
 
 SENSORS_DIR = Path(__file__).resolve().parents[1] / "sensors"
 
@@ -223,17 +224,21 @@ def _sim_input(n: int, measure: str) -> dict[str, Any]:
 
 
 # ---------------------------------------------------------------------------
-# A fleet for the example layout, driven through a working day.
+# A fleet for the layout, driven through a working day of the hub model.
 
-# Share of a zone's capacity present at each hour (linear in between):
-# arrivals in the morning, a lunch dip, an afternoon lull, empty at night.
-_DAY_CURVE = ((0, 0.0), (7, 0.0), (8, 0.3), (9.5, 0.8), (11.5, 0.85), (12, 0.45),
-              (13, 0.5), (13.5, 0.8), (16, 0.7), (17.5, 0.3), (19, 0.05), (24, 0.0))
+
+def a_working_day(today: date) -> date:
+    """The day the live demo plays: today if it is Monday to Thursday, else the
+    Wednesday before (a demo on a Saturday should still show a lively hub)."""
+    if today.weekday() < 4:
+        return today
+    return today - timedelta(days=(today.weekday() - 2))
 
 
 @dataclass(frozen=True)
 class DayScenario:
-    """A working day compressed into `day_s` real seconds, looped.
+    """A working day of the hub model (devstack/model.py) compressed into `day_s`
+    real seconds, looped.
 
     An afternoon event (`event_hours`) fills `event_zone` and brings a crowd
     through the entrance; `dead_node` is killed in the morning and powered on
@@ -250,24 +255,19 @@ class DayScenario:
     flaky_node: str | None = "meet-b"
     flaky_hour: float = 15.0
     flaky_s: float = 60.0
+    day: date = field(default_factory=lambda: a_working_day(date.today()))
 
     def hour(self, elapsed_s: float) -> float:
         return (self.start_hour + elapsed_s / self.day_s * 24) % 24
 
-    def occupancy(self, hour: float, zone: str) -> float:
-        """Share of `zone`'s capacity present at `hour`."""
-        share = _interpolate(hour)
+    def at(self, hour: float, tz: ZoneInfo) -> datetime:
+        """The local time of `hour` on the scenario's day."""
+        return datetime.combine(self.day, dtime(0), tz) + timedelta(hours=hour)
+
+    def calendar(self, tz: ZoneInfo) -> Calendar:
         lo, hi = self.event_hours
-        if zone == self.event_zone and lo <= hour < hi:
-            share = 1.0
-        return share
-
-
-def _interpolate(hour: float) -> float:
-    for (h0, v0), (h1, v1) in itertools.pairwise(_DAY_CURVE):
-        if h0 <= hour <= h1:
-            return v0 + (v1 - v0) * (hour - h0) / (h1 - h0)
-    return 0.0
+        return Calendar(events=[Event("Afternoon event", self.at(lo, tz), self.at(hi, tz),
+                                      self.event_zone, crowd=30)])
 
 
 class Fleet:
@@ -280,7 +280,8 @@ class Fleet:
         self.layout = layout
         self.scenario = scenario or DayScenario()
         self.tick_s = tick_s
-        self.rng = random.Random(seed)
+        self.tz = ZoneInfo(layout.site.timezone)
+        self.model = HubModel(layout, self.scenario.calendar(self.tz), seed)
         self.nodes = {
             n.id: MicroNode(Path(workdir) / n.id, n.id, layout.site.id, host, port,
                             passwords[n.id], kind=n.kind.value,
@@ -288,9 +289,6 @@ class Fleet:
                             heartbeat_s=n.heartbeat_s, heapsize=heapsize, ca_der=ca_der)
             for n in layout.nodes
         }
-        self._desks: dict[tuple[str, int], bool] = {}
-        self._inside = 0
-        self._totals = [0, 0]
         self._flaky_until: float | None = None
         self._flaky_day = -1
         self._stop = threading.Event()
@@ -322,46 +320,10 @@ class Fleet:
             self._faults(hour, int(elapsed // self.scenario.day_s))
 
     def tick(self, hour: float) -> None:
-        """Set every node's simulated sensors for `hour` of the day."""
-        sc = self.scenario
+        """Set every node's simulated sensors for `hour` of the scenario's day."""
+        readings = self.model.readings(self.scenario.at(hour, self.tz))
         for node in self.layout.nodes:
-            values: dict[int, InputValue] = {}
-            for inp in node.inputs:
-                zone = self.layout.zone_of(inp)
-                share = sc.occupancy(hour, zone)
-                values[inp.n] = self._value(node.id, inp.n, inp.measures, zone, share)
-            self.nodes[node.id].set_inputs(values)
-
-    def _value(self, node: str, n: int, measure: Measure, zone: str,
-               share: float) -> InputValue:
-        capacity = self._capacity(zone)
-        if measure is Measure.PRESENCE:
-            key = (node, n)
-            # Desks change hands now and then, not every tick.
-            if self.rng.random() < 0.1:
-                self._desks[key] = self.rng.random() < share
-            return self._desks.get(key, False)
-        if measure is Measure.COUNT:
-            mean = capacity * share
-            return max(0, round(self.rng.gauss(mean, 0.1 * mean + 0.3)))
-        if measure is Measure.SOUND:
-            people = capacity * share
-            return round(38.0 + 9.0 * math.log10(1 + people) + self.rng.uniform(0, 3), 1)
-        return self._passage(share, capacity)
-
-    def _passage(self, share: float, capacity: int) -> tuple[int, int]:
-        """Walk people in or out until the site holds its share of the entrance's flow."""
-        target = round(share * capacity * 5)
-        step = target - self._inside
-        churn = self.rng.randint(0, 2) if target else 0
-        self._totals[0] += max(step, 0) + churn
-        self._totals[1] += max(-step, 0) + churn
-        self._inside = target
-        return self._totals[0], self._totals[1]
-
-    def _capacity(self, zone: str) -> int:
-        z = self.layout.zone(zone)
-        return z.capacity if z is not None else 0
+            self.nodes[node.id].set_inputs({i.n: readings[(node.id, i.n)] for i in node.inputs})
 
     def _faults(self, hour: float, day: int) -> None:
         sc = self.scenario

@@ -7,22 +7,31 @@ Ctrl-C (or SIGTERM) stops everything in reverse order and leaves nothing behind.
 
 from __future__ import annotations
 
-import json
 import signal
 import sys
 import time
+import tomllib
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import httpx
+import tomlkit
 
 from devstack.influxdb import InfluxDB
 from devstack.mosquitto import BrokerUsers, Mosquitto
 from devstack.processes import Child, StackError, require_free, venv_tool, wait_until
 from hubsense.files import private_dir, write_private
+from hubsense.influx import InfluxV1
 from hubsense.layout import Layout, load_layout
 from hubsense.passwords import new_secret
+from hubsense.settings import InfluxSettings, Settings
+
+if TYPE_CHECKING:
+    from devstack.history import Plan
 
 HOST = "127.0.0.1"
 
@@ -37,52 +46,70 @@ class StackOptions:
     api_port: int = 8000
     nodes: bool = True
     duration_s: float | None = None
+    history_weeks: int = 0  # 0: none; the demo writes 8 (devstack/history.py)
 
 
-def write_service_config(opts: StackOptions, users: BrokerUsers, influx_url: str,
-                         staff_token: str) -> Path:
-    """Write the TOML every service reads; secrets are this run's generated ones."""
-    conf = opts.workdir / "hubsense.toml"
-    write_private(conf,
-        f"""# Written by `hubsense up` for this run; regenerated on every start.
-layout = {json.dumps(str(opts.layout.resolve()))}
+# The keys `hubsense up` owns in its settings file; every other key there is the
+# user's, and survives each start.
+def write_service_config(path: Path, opts: StackOptions, users: BrokerUsers, influx_url: str,
+                         staff_token: str, layout: Path, earlier: list[Path],
+                         holidays: list[str]) -> Path:
+    """Write (or update in place) the TOML every service reads."""
+    doc = tomlkit.parse(path.read_text(encoding="utf-8")) if path.exists() else _new_doc()
+    doc["layout"] = str(layout.resolve())
+    _table(doc, "mqtt").update({"host": HOST, "port": opts.mqtt_port})
+    _table(doc, "influx").update({"url": influx_url, "database": "hubsense"})
+    collector = _table(doc, "collector")
+    collector["spool_dir"] = str(opts.workdir / "spool")
+    api = _table(doc, "api")
+    api.update({"host": HOST, "port": opts.api_port})
+    for table, user in ((collector, "collector"), (api, "api"),
+                        (_table(doc, "broker"), "homeassistant")):
+        key = "homeassistant" if user == "homeassistant" else "mqtt"
+        table[key] = {"username": user, "password": users.passwords[user]}
+    tokens = api.setdefault("tokens", tomlkit.aot())
+    demo = {"name": "demo", "token": staff_token,
+            "scopes": ["nodes:read", "reports:read", "events:write"]}
+    mine = [i for i, t in enumerate(tokens) if t.get("name") == "demo"]
+    if mine:
+        tokens[mine[0]] = demo
+    else:
+        tokens.append(demo)
+    report = _table(doc, "report")
+    if earlier:
+        report["earlier_layouts"] = [str(p.resolve()) for p in earlier]
+    if holidays:
+        report["holidays"] = sorted({*(str(d) for d in report.get("holidays", [])), *holidays})
+    write_private(path, tomlkit.dumps(doc))
+    return path
 
-[mqtt]
-host = "{HOST}"
-port = {opts.mqtt_port}
 
-[influx]
-url = "{influx_url}"
-database = "hubsense"
+def _new_doc() -> tomlkit.TOMLDocument:
+    doc = tomlkit.document()
+    doc.add(tomlkit.comment("Settings of `hubsense up`. Edit freely: each start updates only "
+                            "the ports, logins, layout and"))
+    doc.add(tomlkit.comment("the demo's token it makes, and keeps everything else "
+                            "(README: Configuration)."))
+    return doc
 
-[collector]
-spool_dir = {json.dumps(str(opts.workdir / "spool"))}
 
-[collector.mqtt]
-username = "collector"
-password = "{users.passwords['collector']}"
+def _table(doc: tomlkit.TOMLDocument, name: str) -> Any:
+    if name not in doc:
+        doc[name] = tomlkit.table()
+    return doc[name]
 
-[api]
-host = "{HOST}"
-port = {opts.api_port}
 
-[api.mqtt]
-username = "api"
-password = "{users.passwords['api']}"
-
-# Home Assistant's read-only login, for connecting one to the demo (docs/deploy.md).
-[broker.homeassistant]
-username = "homeassistant"
-password = "{users.passwords['homeassistant']}"
-
-# The demo's one staff token, with every scope.
-[[api.tokens]]
-name = "demo"
-token = "{staff_token}"
-scopes = ["nodes:read", "reports:read", "events:write"]
-"""
-    )
-    return conf
+def _saved(path: Path) -> tuple[dict[str, str], str | None]:
+    """The service passwords and demo token of an earlier start, to keep them stable."""
+    if not path.exists():
+        return {}, None
+    doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    found = {"collector": doc.get("collector", {}).get("mqtt", {}).get("password"),
+             "api": doc.get("api", {}).get("mqtt", {}).get("password"),
+             "homeassistant": doc.get("broker", {}).get("homeassistant", {}).get("password")}
+    token = next((t.get("token") for t in doc.get("api", {}).get("tokens", [])
+                  if t.get("name") == "demo"), None)
+    return {k: v for k, v in found.items() if isinstance(v, str)}, token
 
 
 class Stack:
@@ -91,13 +118,17 @@ class Stack:
     def __init__(self, opts: StackOptions) -> None:
         self.opts = opts
         self.layout: Layout = load_layout(opts.layout)
-        self.users = BrokerUsers.for_site(self.layout.site.id, [n.id for n in self.layout.nodes])
+        self.config = opts.workdir / "hubsense.toml"
+        passwords, token = _saved(self.config)
+        self.users = BrokerUsers.for_site(self.layout.site.id, [n.id for n in self.layout.nodes],
+                                          passwords=passwords)
         w = opts.workdir
         self.broker = Mosquitto(w / "mosquitto", opts.mqtt_port, self.users)
         self.influx = InfluxDB(w / "influxdb", opts.influx_port, opts.influx_rpc_port)
         self.services: list[Child] = []
         self.fleet: object | None = None
-        self.staff_token = new_secret()
+        self.staff_token = token or new_secret()
+        self.history: Plan | None = None
 
     def check_ports(self) -> None:
         o = self.opts
@@ -112,7 +143,11 @@ class Stack:
         private_dir(self.opts.workdir)  # logins, node configs, data: this account's alone
         self.broker.start()
         self.influx.start()
-        conf = write_service_config(self.opts, self.users, self.influx.url, self.staff_token)
+        layout, earlier, holidays = self.opts.layout, list[Path](), list[str]()
+        if self.opts.history_weeks:
+            layout, earlier, holidays = self._write_history()
+        conf = write_service_config(self.config, self.opts, self.users, self.influx.url,
+                                    self.staff_token, layout, earlier, holidays)
         logs = self.opts.workdir / "logs"
         # The rollup job keeps reports current, as its compose service does.
         for name, argv in (("collector", ["cli", "collector"]),
@@ -127,10 +162,29 @@ class Stack:
         if self.opts.nodes:
             self.fleet = self._start_nodes()
 
+    def _write_history(self) -> tuple[Path, list[Path], list[str]]:
+        """Weeks of a hub in a fresh database, through the collector's own code; the two
+        layout versions they span, as files the services read."""
+        from devstack.history import plan, write_history, write_layouts
+
+        tz = ZoneInfo(self.layout.site.timezone)
+        p = self.history = plan(self.layout, datetime.now(tz), self.opts.history_weeks)
+        current, earlier = write_layouts(p, self.opts.workdir / "layouts")
+        print(f"writing {self.opts.history_weeks} weeks of history through the collector's "
+              "code…", flush=True)
+        settings = Settings(influx=InfluxSettings(url=self.influx.url))
+        with InfluxV1(settings.influx) as db:
+            db.execute('DROP DATABASE "hubsense"')  # the demo's data is the demo's own
+            stats = write_history(db, settings, p)
+        print(f"  {stats.points:,} points from {stats.messages:,} messages, rolled up, in "
+              f"{stats.seconds:.0f} s", flush=True)
+        return current, [earlier], [str(d) for d in p.holidays]
+
     def _start_nodes(self) -> object:
         from devstack.nodes import start_demo_fleet
 
-        return start_demo_fleet(self.layout, self.opts.workdir / "nodes", HOST,
+        layout = self.history.current if self.history else self.layout
+        return start_demo_fleet(layout, self.opts.workdir / "nodes", HOST,
                                 self.opts.mqtt_port, self.users.passwords)
 
     def dead(self) -> list[str]:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
+from devstack.model import HubModel
 from devstack.mosquitto import Mosquitto
-from devstack.nodes import DayScenario, Fleet, _interpolate
+from devstack.nodes import DayScenario, Fleet
 from hubsense.contract import NodeTopic, parse_heartbeat, parse_node_topic, parse_observation
 from hubsense.layout import Layout
 from tests.sensors.conftest import SITE, Recorder, topic
@@ -15,13 +17,14 @@ from tests.sensors.conftest import SITE, Recorder, topic
 pytestmark = pytest.mark.services
 
 
-def test_day_curve_has_morning_lunch_dip_and_evening() -> None:
+def test_the_live_day_is_a_working_day_with_its_afternoon_event(layout: Layout) -> None:
     sc = DayScenario()
-    assert sc.occupancy(3, "quiet") == 0
-    assert sc.occupancy(11, "quiet") > sc.occupancy(12, "quiet") < sc.occupancy(14, "quiet")
-    assert sc.occupancy(15, sc.event_zone) == 1.0 > sc.occupancy(15, "quiet")
+    assert sc.day.weekday() < 4, "a demo on a weekend still shows a working day"
     assert sc.hour(0) == sc.start_hour and sc.hour(sc.day_s / 2) == (sc.start_hour + 12) % 24
-    assert _interpolate(24) == 0
+    tz = ZoneInfo(layout.site.timezone)
+    model = HubModel(layout, sc.calendar(tz))
+    assert model.share(sc.event_zone, sc.at(15, tz)) == 1.0 > model.share("quiet", sc.at(15, tz))
+    assert model.share("quiet", sc.at(3, tz)) == 0
 
 
 def test_fleet_runs_every_layout_node_within_the_contract(tmp_path: Path, broker: Mosquitto,
