@@ -200,6 +200,21 @@ class Stack:
         self.broker.stop()
 
 
+def _history_lines(p: Plan, weeks: int, report: str, config: str) -> tuple[str, str]:
+    """The banner's story of the history, and report commands that show it."""
+    first, last = p.start.date(), p.end.date()
+    story = (f"\n  history          {weeks} weeks from {first}: layout v{p.earlier.version} to "
+             f"v{p.current.version} on {p.change} ({p.changed_zone}: new capacity),"
+             f"\n                   {len(p.calendar.events)} events, holiday {p.holidays[0]}, "
+             f"nodes off {p.outage.start:%Y-%m-%d %H:%M} to {p.outage.end:%H:%M}")
+    pad = "\n" + " " * 19
+    reports = (f"{report} visits {config} --from {first} --to {last} --by week"
+               f"{pad}{report} compare {config} --versions {p.earlier.version} "
+               f"{p.current.version}"
+               f"{pad}{report} events {config} --from {first} --to {last}")
+    return story, reports
+
+
 def _http_ok(url: str) -> bool:
     try:
         return httpx.get(url, timeout=1).status_code == 200
@@ -229,14 +244,20 @@ def run_stack(opts: StackOptions) -> int:
         stack.start()
         o = opts
         url = f"http://{HOST}:{o.api_port}"
-        month = time.strftime("%Y-%m")
+        h = f"{_command()} report"
+        c = f"-c {o.workdir}/hubsense.toml"
+        if stack.history is not None:
+            story, reports = _history_lines(stack.history, o.history_weeks, h, c)
+        else:
+            story = ""
+            reports = f"{h} visits {c} --month {time.strftime('%Y-%m')}"
         print(f"""
-hubsense is running
+hubsense is running{story}
   visitor screen   http://{HOST}:{o.api_port}/
   zones API        http://{HOST}:{o.api_port}/api/v1/zones
   staff API token  {stack.staff_token}
                    e.g. curl -H "Authorization: Bearer {stack.staff_token}" {url}/api/v1/nodes
-  reports          {_command()} report visits -c {o.workdir}/hubsense.toml --month {month}
+  reports          {reports}
   MQTT broker      {HOST}:{o.mqtt_port}  (logins: {o.workdir}/hubsense.toml)
   InfluxDB (v1)    http://{HOST}:{o.influx_port}  database "hubsense"
   logs             {o.workdir}/

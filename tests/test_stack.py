@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -69,10 +70,11 @@ def test_up_runs_the_demo_and_ctrl_c_leaves_nothing_behind(tmp_path: Path) -> No
                 return False
             return any(z["status"] != "unknown" for z in zones["data"])
 
-        deadline = time.monotonic() + 60
+        # The history comes first (about 20 s on a quiet machine), then the live nodes.
+        deadline = time.monotonic() + 120
         while not some_zone_known():
             assert up.poll() is None, up.communicate()[0]
-            assert time.monotonic() < deadline, "no simulated node reached the API in 60 s"
+            assert time.monotonic() < deadline, "no simulated node reached the API in 120 s"
             time.sleep(0.2)
         assert _processes_under(work), "the stack's processes should be running"
         # The report command the banner suggests runs as printed.
@@ -88,6 +90,10 @@ def test_up_runs_the_demo_and_ctrl_c_leaves_nothing_behind(tmp_path: Path) -> No
         report = subprocess.run([sys.executable, "-m", "cli", *suggested[1:]],
                                 cwd=ROOT, capture_output=True, text=True, timeout=60)
         assert report.returncode == 0, report.stderr
+        # Eight weeks of history, every week with visits.
+        assert "weeks of history" in "".join(banner)
+        total = re.search(r"^total (\d+)", report.stdout, re.MULTILINE)
+        assert total and int(total[1]) > 500, report.stdout
         # The staff token it prints works, and the rollup job keeps reports current.
         token = tomllib.loads((work / "hubsense.toml").read_text())["api"]["tokens"][0]["token"]
         nodes = httpx.get(f"http://127.0.0.1:{api_port}/api/v1/nodes", timeout=5,
