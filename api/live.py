@@ -90,6 +90,18 @@ class LiveState:
         self._desk_ids = {d.id: d.zone for d in layout.desks}
         self._desks_total = {z.id: len(layout.desks_in(z.id)) for z in layout.zones}
 
+    def use_layout(self, layout: Layout) -> None:
+        """Serve a new layout version: its zones and desks, unknown until the collector
+        publishes them; what it no longer has is forgotten."""
+        with self._lock:
+            self.layout = layout
+            self._desk_ids = {d.id: d.zone for d in layout.desks}
+            self._desks_total = {z.id: len(layout.desks_in(z.id)) for z in layout.zones}
+            self._zones = {k: v for k, v in self._zones.items() if layout.zone(k) is not None}
+            self._desks = {k: v for k, v in self._desks.items() if k in self._desk_ids}
+            self._nodes = {k: v for k, v in self._nodes.items() if layout.node(k) is not None}
+        self._changed()
+
     def on_change(self, listener: Callable[[], None]) -> None:
         """Call `listener` (from the MQTT thread) after every change."""
         self._listeners.append(listener)

@@ -28,7 +28,8 @@ from api.routes.screen import STATIC
 from api.subscriber import StateSubscriber
 from api.validation import document_validation_errors, invalid_request
 from hubsense.influx import InfluxError, InfluxV1
-from hubsense.layout import Layout, load_layout
+from hubsense.layout import Layout, LayoutError, load_layout
+from hubsense.layouts import LayoutWatch
 from hubsense.settings import Settings
 from hubsense.state import Thresholds
 from reports.hours import ReportRangeError
@@ -53,9 +54,14 @@ def create_app(settings: Settings, layout: Layout) -> FastAPI:
         app.state.influx = InfluxV1(settings.influx)  # the report routes' one client
         subscriber.start()
         ticker = asyncio.create_task(_tick(live))
+        watch = (LayoutWatch(settings.layout, lambda lay: _use_layout(app, lay),
+                             settings.layout_watch_s).start()
+                 if settings.layout_watch_s else None)
         try:
             yield
         finally:
+            if watch:
+                watch.stop()
             ticker.cancel()
             subscriber.stop()
             app.state.influx.close()
@@ -76,7 +82,7 @@ def create_app(settings: Settings, layout: Layout) -> FastAPI:
     app.state.settings = settings
     app.state.layout = layout
     # Read once, at start: a bad earlier layout fails here, naming its file, not as a 500.
-    app.state.versions = load_versions(layout, settings.report)
+    app.state.versions = load_versions(layout, settings)
     app.state.live = live
     app.state.changes = changes
     for module in (zones, desks, site, stream, nodes, reports, events, health, screen):
@@ -99,6 +105,22 @@ def create_app(settings: Settings, layout: Layout) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     document_validation_errors(app)
     return app
+
+
+def _use_layout(app: FastAPI, layout: Layout) -> None:
+    """A new layout version, applied: the plan, the live state and the versions."""
+    if layout.site.id != app.state.layout.site.id:
+        log.error("layout for site %s ignored: this API serves site %s", layout.site.id,
+                  app.state.layout.site.id)
+        return
+    try:
+        versions = load_versions(layout, app.state.settings)
+    except LayoutError as exc:
+        log.error("layout version %d not used: %s", layout.version, exc)
+        return
+    app.state.versions = versions
+    app.state.layout = layout
+    app.state.live.use_layout(layout)
 
 
 async def _bad_request(_request: Request, exc: Exception) -> JSONResponse:

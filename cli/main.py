@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from hubsense.layout import LayoutError, load_layout
+from hubsense.layout import LayoutError
 from hubsense.settings import SettingsError, load_settings
 
 
@@ -44,13 +44,6 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
                     connect_timeout_s=args.connect_timeout)
 
 
-def _cmd_check_layout(args: argparse.Namespace) -> int:
-    layout = load_layout(args.layout)
-    print(f"{args.layout}: ok: site {layout.site.id}, {len(layout.zones)} zones, "
-          f"{len(layout.desks)} desks, {len(layout.nodes)} nodes")
-    return 0
-
-
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="hubsense", description=__doc__)
     p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
@@ -77,9 +70,6 @@ def build_parser() -> argparse.ArgumentParser:
                     help="start with no history (keeps the database of an earlier run)")
     up.set_defaults(fn=_cmd_up)
 
-    chk = sub.add_parser("check-layout", help="validate a layout file")
-    chk.add_argument("layout")
-    chk.set_defaults(fn=_cmd_check_layout)
 
     sim = sub.add_parser("simulate", help="run simulated MicroPython nodes for the layout "
                                           "against the configured broker (Ctrl-C stops)")
@@ -94,8 +84,10 @@ def build_parser() -> argparse.ArgumentParser:
     sim.set_defaults(fn=_cmd_simulate)
 
     from cli.deploy import register as register_deploy
+    from cli.layout import register as register_layout
     from cli.reports import register
 
+    register_layout(sub)
     register(sub)
     register_deploy(sub)
     return p

@@ -95,7 +95,7 @@ class Context:
 @contextmanager
 def context(config: str | None) -> Iterator[Context]:
     settings = load_settings(config)
-    versions = load_versions(load_layout(settings.layout), settings.report)
+    versions = load_versions(load_layout(settings.layout), settings)
     with InfluxV1(settings.influx) as db:
         yield Context(settings, versions, db)
 

@@ -96,6 +96,13 @@ class Discovery:
             {self.topic(e, z): self.config(e, z)
              for z in layout.zones for e in zone_entities(layout, z)} if enabled else {})
 
+    def use_layout(self, layout: Layout) -> None:
+        """Take a new layout version; the next announce() clears what it no longer has."""
+        self.layout = layout
+        self.configs = ({self.topic(e, z): self.config(e, z)
+                         for z in layout.zones for e in zone_entities(layout, z)}
+                        if self.enabled else {})
+
     @property
     def ours(self) -> str:
         """The filter matching every config this site's collector ever published."""

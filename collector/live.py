@@ -119,6 +119,25 @@ class LiveState:
         if self._thread.ident is not None:  # a collector that never connected never started it
             self._thread.join(5)
 
+    def use(self, tracker: SiteTracker, points: PointBuilder) -> None:
+        """Take a new layout version's tracker (made with SiteTracker.with_layout, so it
+        keeps what is known) and points: zones and desks it no longer has are cleared
+        from the retained state, new ones published on the next evaluation."""
+        with self.lock:
+            gone = ([state_topic(self.site, "zone", z) for z in self._zones
+                     if tracker.layout.zone(z) is None]
+                    + [state_topic(self.site, "desk", d) for d in self._desks
+                       if d not in {x.id for x in tracker.layout.desks}]
+                    + [state_topic(self.site, "node", n) for n in self._nodes
+                       if tracker.layout.node(n) is None])
+            self.tracker, self.points = tracker, points
+            self._zones.clear()
+            self._desks.clear()
+            self._nodes.clear()
+        for topic in gone:
+            self._publish(topic, b"")  # an empty retained message clears it
+        self.changed.set()
+
     def forget(self) -> None:
         """Publish everything again on the next evaluation (after a reconnect)."""
         with self.lock:

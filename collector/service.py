@@ -33,6 +33,7 @@ from hubsense.contract import (
 )
 from hubsense.influx import InfluxV1
 from hubsense.layout import Layout, load_layout
+from hubsense.layouts import LayoutWatch
 from hubsense.mqttlink import make_client, shut
 from hubsense.settings import Settings, require_credentials
 from hubsense.state import SiteTracker, Thresholds
@@ -84,6 +85,8 @@ class Collector:
         self._closing = False
         self.connected = threading.Event()
         self.client = self._make_client()
+        self.watch = (LayoutWatch(settings.layout, self.use_layout, settings.layout_watch_s)
+                      if settings.layout_watch_s and layout is None else None)
 
     def _make_client(self) -> FastClient:
         c = make_client(self.settings.mqtt, self._creds, client_class=FastClient,
@@ -101,6 +104,30 @@ class Collector:
         c.on_read_done = self.writer.hand_over
         return c
 
+    def use_layout(self, layout: Layout) -> None:
+        """Take a new layout version without a restart or a lost message.
+
+        The MQTT thread handles each message with the table and points it read
+        at the start of that message; the swap is one assignment each, so every
+        message is tagged by one version, the one in force when it came.
+        """
+        if layout.site.id != self.site:
+            log.error("layout for site %s ignored: this collector is site %s's",
+                      layout.site.id, self.site)
+            return
+        table, points = TopicTable(layout), PointBuilder(layout)
+        if self.live is not None:
+            self.live.use(self.live.tracker.with_layout(layout), points)
+        if self.discovery is not None:
+            self.discovery.use_layout(layout)
+            if self.client.is_connected():  # else on connecting, as always
+                self.discovery.announce(self.client)
+        self.ingest.table, self.ingest.points = table, points
+        if self.feed is not None:
+            self.feed.ingest.table = table
+        self.layout = layout
+        log.info("collector: layout version %d in use", layout.version)
+
     def start(self, timeout: float = 15.0) -> Collector:
         """Connect and begin; returns once subscribed (or raises after `timeout`)."""
         self.writer.start()
@@ -115,12 +142,16 @@ class Collector:
             self.live.start()
         if self.feed:
             self.feed.start()
+        if self.watch:
+            self.watch.start()
         log.info("collector for site %s running", self.site)
         return self
 
     def stop(self) -> None:
         """Drain and acknowledge what was received, say offline, disconnect."""
         self._closing = True  # later messages stay unacknowledged: the broker keeps them
+        if self.watch:
+            self.watch.stop()
         if self.live:
             self.live.stop()
         if self.feed:

@@ -267,6 +267,9 @@ class Settings(BaseSettings):
     )
 
     layout: Path = Path("config/layout.yaml")
+    layout_watch_s: float = Field(default=2.0, ge=0, le=3600,
+                                  description="how often the services look for a changed "
+                                              "layout file (0: never; restart to take one)")
     mqtt: MqttSettings = MqttSettings()
     influx: InfluxSettings = InfluxSettings()
     state: StateSettings = StateSettings()

@@ -182,6 +182,27 @@ class SiteTracker:
             for i in n.inputs:
                 self._observers[layout.zone_of(i)].append((n.id, i.n, i.measures, i.desk))
 
+    def with_layout(self, layout: Layout) -> SiteTracker:
+        """A tracker for a new layout version that keeps what is known: each node's
+        health, and the last value of every input that still measures the same thing
+        (a desk moved to another zone keeps its reading; the zones are new sums)."""
+        new = SiteTracker(layout, self.t)
+        for node_id, node in new._nodes.items():
+            old = self._nodes.get(node_id)
+            if old is None:
+                continue
+            node.online, node.said, node.last_seen_ms = old.online, old.said, old.last_seen_ms
+            node.heartbeat, node.heartbeat_ts_ms = old.heartbeat, old.heartbeat_ts_ms
+            node.implausible = old.implausible
+            was, now = self.layout.node(node_id), layout.node(node_id)
+            assert was is not None and now is not None
+            measures = {i.n: i.measures for i in was.inputs}
+            for inp in now.inputs:
+                kept = old.inputs.get(inp.n)
+                if kept is not None and measures.get(inp.n) is inp.measures:
+                    node.inputs[inp.n].value = kept.value
+        return new
+
     def observe(self, obs: Observation, now_ms: int) -> None:
         """Take a validated observation; an older one (a redelivery) never wins."""
         node = self._nodes[obs.node]

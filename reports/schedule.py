@@ -29,7 +29,7 @@ def catch_up_once(settings: Settings, now: Callable[[], float] = time.time,
                   since: date | None = None) -> int:
     """Roll up from the watermark to now; return the points written."""
     # Every layout version, so each day is rolled up with the layout in force then.
-    versions = load_versions(load_layout(settings.layout), settings.report)
+    versions = load_versions(load_layout(settings.layout), settings)
     with InfluxV1(settings.influx) as db:
         return Rollup(db, versions, settings.report).catch_up(int(now() * 1000), since)
 

@@ -16,7 +16,8 @@ from datetime import date, timedelta
 from itertools import pairwise
 
 from hubsense.layout import Layout, LayoutError, load_layout
-from hubsense.settings import ReportSettings
+from hubsense.layouts import earlier_paths
+from hubsense.settings import Settings
 from reports.hours import Period, ReportRangeError
 
 
@@ -94,7 +95,8 @@ class Versions:
         return p_before, Period(b.effective_from, b_last)
 
 
-def load_versions(current: Layout, cfg: ReportSettings) -> Versions:
-    """The current layout and the earlier versions `report.earlier_layouts` lists."""
-    paths = cfg.earlier_layouts
+def load_versions(current: Layout, settings: Settings) -> Versions:
+    """The current layout and its earlier versions: those `report.earlier_layouts` lists
+    and those `hubsense layout apply` kept beside the layout file."""
+    paths = earlier_paths(settings.layout, settings.report.earlier_layouts)
     return Versions.of(current, [load_layout(p) for p in paths], [str(p) for p in paths])
