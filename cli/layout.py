@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from hubsense.layout import Layout, LayoutError, load_layout
+from hubsense.layout import Layout, LayoutError, lint, load_layout
 from hubsense.layouts import apply
 from hubsense.settings import load_settings
 
@@ -36,6 +36,8 @@ def changes(old: Layout, new: Layout) -> list[str]:
 
 def _check(args: argparse.Namespace) -> int:
     layout = load_layout(args.layout)
+    for warning in lint(layout):
+        print(f"{args.layout}: warning: {warning}", file=sys.stderr)
     print(f"{args.layout}: ok: site {layout.site.id}, {len(layout.zones)} zones, "
           f"{len(layout.desks)} desks, {len(layout.nodes)} nodes")
     return 0
@@ -51,6 +53,8 @@ def _apply(args: argparse.Namespace) -> int:
     except LayoutError as exc:
         print(f"hubsense: {exc}", file=sys.stderr)
         return 2
+    for warning in lint(applied):
+        print(f"{args.file}: warning: {warning}", file=sys.stderr)
     what = changes(current, applied) or ["nothing but the version"]
     print(f"{settings.layout}: version {applied.version}, in force from {effective}; version "
           f"{current.version} kept in {settings.layout.parent / 'versions'}")

@@ -24,6 +24,8 @@ from pydantic import (
     ValidationError,
     model_validator,
 )
+from shapely.geometry import Point as _Point
+from shapely.geometry import Polygon
 
 from hubsense.names import PlainName
 
@@ -157,6 +159,7 @@ class Layout(_Strict):
         for d in self.desks:
             if d.zone not in zones:
                 raise ValueError(f"desk '{d.id}' is in unknown zone '{d.zone}'")
+        self._check_plan()
         observed: dict[tuple[str, str, Measure], str] = {}
         for node in self.nodes:
             for i in node.inputs:
@@ -170,6 +173,30 @@ class Layout(_Strict):
                     raise ValueError(f"{where} observes what {observed[key]} already observes")
                 observed[key] = where
         return self
+
+    def _check_plan(self) -> None:
+        """The floor plan adds up: desks in their zone, zones apart, desks within capacity."""
+        shapes = {z.id: Polygon(z.shape) for z in self.zones}
+        for zid, shape in shapes.items():
+            if not shape.is_valid or shape.area <= 0:
+                raise ValueError(f"zones[{zid}].shape: not a simple polygon (its sides cross, "
+                                 "or it has no area)")
+        for d in self.desks:
+            if not shapes[d.zone].covers(_Point(d.position)):
+                x, y = d.position
+                raise ValueError(f"desks[{d.id}].position: [{x:g}, {y:g}] is outside its "
+                                 f"zone '{d.zone}'")
+        ids = list(shapes)
+        for i, a in enumerate(ids):
+            for b in ids[i + 1:]:
+                if shapes[a].intersection(shapes[b]).area > 1e-9 * shapes[a].area:
+                    raise ValueError(f"zones[{a}].shape and zones[{b}].shape overlap: a place "
+                                     "on the plan belongs to one zone")
+        for z in self.zones:
+            n = sum(1 for d in self.desks if d.zone == z.id)
+            if n > z.capacity:
+                raise ValueError(f"zones[{z.id}].capacity: {z.capacity} is less than its "
+                                 f"{n} desks")
 
     # Lookups the services use on every message; built once.
     _nodes: dict[str, Node] = PrivateAttr(default_factory=dict)
@@ -200,15 +227,33 @@ class LayoutError(ValueError):
     """A layout file that cannot be used; the message names file and field."""
 
 
+def where(loc: tuple[int | str, ...], data: Any) -> str:
+    """A validation error's place as a person finds it in the file: an element of a
+    list by its id (`zones[quiet].capacity`), else by its 1-based position."""
+    out: list[str] = []
+    node = data
+    for part in loc:
+        if isinstance(part, int):
+            item = node[part] if isinstance(node, list) and 0 <= part < len(node) else None
+            ident = item.get("id") if isinstance(item, dict) else None
+            out[-1] += f"[{ident}]" if isinstance(ident, str) and ident else f"[{part + 1}]"
+            node = item
+        else:
+            out.append(part)
+            node = node.get(part) if isinstance(node, dict) else None
+    return ".".join(out)
+
+
 def parse_layout(data: Any, source: str = "<layout>") -> Layout:
     try:
         return Layout.model_validate(data)
     except ValidationError as exc:
         lines = []
         for err in exc.errors():
-            loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+            loc = where(tuple(err["loc"]), data)
             msg = err["msg"].removeprefix("Value error, ")
-            lines.append(f"{source}: {loc}: {msg}")
+            # A check of the whole layout names its elements in its message.
+            lines.append(f"{source}: {loc}: {msg}" if loc else f"{source}: {msg}")
         raise LayoutError("\n".join(lines)) from None
 
 
@@ -216,9 +261,31 @@ def load_layout(path: str | Path) -> Layout:
     """Read and validate a layout YAML file."""
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise LayoutError(f"{path}: cannot read: {exc.strerror}") from None
+    try:
+        data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise LayoutError(f"{path}: not valid YAML: {exc}") from None
+        mark = getattr(exc, "problem_mark", None)
+        at = f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "cannot be read"
+        raise LayoutError(f"{path}{at}: not valid YAML: {problem}") from None
     return parse_layout(data, str(path))
+
+
+def lint(layout: Layout) -> list[str]:
+    """What may be a mistake but is allowed: a desk or zone no sensor watches, a name
+    with no Swedish. `hubsense check-layout` and `layout apply` show these."""
+    out = []
+    watched_desks = {i.desk for n in layout.nodes for i in n.inputs if i.desk}
+    watched_zones = {layout.zone_of(i) for n in layout.nodes for i in n.inputs}
+    out += [f"desks[{d.id}]: no input observes it: it will always read unknown"
+            for d in layout.desks if d.id not in watched_desks]
+    out += [f"zones[{z.id}]: no input observes it or its desks: it will always read unknown"
+            for z in layout.zones if z.id not in watched_zones]
+    if layout.site.name.sv is None:
+        out.append("site.name.sv: no Swedish name; the Swedish screen shows the English one")
+    out += [f"zones[{z.id}].name.sv: no Swedish name; the Swedish screen shows the English one"
+            for z in layout.zones if z.name.sv is None]
+    return out

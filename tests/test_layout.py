@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from hubsense.layout import LayoutError, Measure, ZoneKind, load_layout
+from hubsense.layout import LayoutError, Measure, ZoneKind, lint, load_layout
 from hubsense.names import plain_name
 from tests.conftest import EXAMPLE_LAYOUT
 
@@ -39,23 +39,32 @@ def test_example_layout_is_an_innovation_hub() -> None:
 @pytest.mark.parametrize(
     ("mutate", "expected"),
     [
-        (lambda d: d["zones"][0].update(capacity=-1), "zones.0.capacity"),
-        (lambda d: d["zones"][0].update(kind="sauna"), "zones.0.kind"),
-        (lambda d: d["zones"][1].update(id="Buzz North!"), "zones.1.id"),
-        (lambda d: d["zones"][0].update(colour="red"), "zones.0.colour"),
+        (lambda d: d["zones"][0].update(capacity=-1), "zones[buzz-north].capacity"),
+        (lambda d: d["zones"][0].update(kind="sauna"), "zones[buzz-north].kind"),
+        (lambda d: d["zones"][1].update(id="Buzz North!"), "zones[Buzz North!].id"),
+        (lambda d: d["zones"][0].update(colour="red"), "zones[buzz-north].colour"),
+        (lambda d: d["zones"][2].update(capacity=4), "zones[quiet].capacity: 4 is less than "
+                                                     "its 8 desks"),
+        (lambda d: d["desks"][0].update(position=[10, 10]),
+         "desks[q-01].position: [10, 10] is outside its zone 'quiet'"),
+        (lambda d: d["zones"][1].update(shape=d["zones"][0]["shape"]),
+         "zones[buzz-north].shape and zones[buzz-south].shape overlap"),
+        (lambda d: d["zones"][0].update(shape=[[0, 0], [10, 10], [10, 0], [0, 10]]),
+         "zones[buzz-north].shape: not a simple polygon"),
         (lambda d: d["desks"][0].update(zone="nowhere"), "unknown zone 'nowhere'"),
         (lambda d: d["nodes"][0]["inputs"][0].update(desk="q-99"), "unknown desk 'q-99'"),
         (lambda d: d["nodes"][0]["inputs"][1].update(n=1), "input numbers repeated"),
-        (lambda d: d["nodes"][0]["inputs"][0].update(measures="count"), "nodes.0.inputs.0"),
+        (lambda d: d["nodes"][0]["inputs"][0].update(measures="count"),
+         "nodes[desk-q1].inputs[1]"),
         (lambda d: d["nodes"][0]["inputs"][0].update(zone="quiet"), "exactly one of"),
         (lambda d: d["desks"].append(dict(d["desks"][0])), "desk ids repeated"),
         (lambda d: d["nodes"][1]["inputs"][0].update(desk="q-01"), "already observes"),
         (lambda d: d.pop("site"), "site: Field required"),
         (lambda d: d["zones"][0].update(name="Quiet\u202ezone"),
-         "zones.0.name.en: must not contain control or bidi control characters "
+         "zones[buzz-north].name.en: must not contain control or bidi control characters "
          "(U+202E at position 6)"),
         (lambda d: d["zones"][1].update(name={"en": "Buzz", "sv": "Surr\x00"}),
-         "zones.1.name.sv: must not contain control or bidi control characters "
+         "zones[buzz-south].name.sv: must not contain control or bidi control characters "
          "(U+0000 at position 5)"),
         (lambda d: d["site"].update(name="Hub\u2066\u2069"), "site.name.en: must not contain"),
     ],
@@ -74,9 +83,22 @@ def test_unreadable_and_invalid_yaml(tmp_path: Path) -> None:
     with pytest.raises(LayoutError, match="cannot read"):
         load_layout(tmp_path / "missing.yaml")
     bad = tmp_path / "bad.yaml"
-    bad.write_text("zones: [\n")
-    with pytest.raises(LayoutError, match="not valid YAML"):
+    bad.write_text("site:\n  id: x\nzones: [\n  {id: a, kind: lounge\n")
+    with pytest.raises(LayoutError) as err:
         load_layout(bad)
+    assert f"{bad}:5:1: not valid YAML" in str(err.value)
+    assert "unicode string" not in str(err.value)
+
+
+def test_what_may_be_a_mistake_is_a_warning(tmp_path: Path) -> None:
+    data = _example()
+    data["desks"].append({"id": "q-09", "zone": "quiet", "position": [700, 200]})
+    data["zones"][2]["capacity"] = 9
+    data["zones"][5]["name"] = {"en": "Lounge"}
+    warnings = lint(load_layout(_write(tmp_path, data)))
+    assert "desks[q-09]: no input observes it: it will always read unknown" in warnings
+    assert any(w.startswith("zones[lounge].name.sv: no Swedish name") for w in warnings)
+    assert lint(load_layout(EXAMPLE_LAYOUT)) == []
 
 
 def test_measures_fix_the_target() -> None:
