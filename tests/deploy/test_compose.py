@@ -161,6 +161,16 @@ def test_service_settings_load_from_file_and_compose_env(
         "hub-team": (_VALUES["HUB_TEAM_API_TOKEN"], ["reports:read", "events:write"])}
 
 
+def test_the_layout_directory_is_mounted_whole(config: dict[str, Any]) -> None:
+    """A changed layout is a replaced file (an atomic rename): a single-file bind mount
+    would keep showing the old one, so the directory is mounted, versions and all."""
+    settings = tomllib.loads((ROOT / "deploy" / "hubsense.toml").read_text())
+    folder = str(Path(settings["layout"]).parent)
+    for name in ("collector", "api", "rollup", "broker-config"):
+        assert any(v.endswith(f":{folder}:ro") and v.startswith(f"{ROOT}/config:")
+                   for v in config["services"][name]["volumes"]), name
+
+
 def test_influxdb_creates_the_rollup_policy_at_first_start(config: dict[str, Any]) -> None:
     svc = config["services"]["influxdb"]
     assert any(v.endswith(":/docker-entrypoint-initdb.d/rollup.iql:ro") for v in svc["volumes"])
