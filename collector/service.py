@@ -31,10 +31,11 @@ from hubsense.contract import (
     RejectedMessage,
     collector_status_topic,
 )
-from hubsense.influx import InfluxV1
+from hubsense.influx import InfluxError, InfluxV1
 from hubsense.layout import Layout, load_layout
 from hubsense.layouts import LayoutWatch
 from hubsense.mqttlink import make_client, shut
+from hubsense.retention import apply_raw_retention
 from hubsense.settings import Settings, require_credentials
 from hubsense.state import SiteTracker, Thresholds
 
@@ -130,6 +131,12 @@ class Collector:
 
     def start(self, timeout: float = 15.0) -> Collector:
         """Connect and begin; returns once subscribed (or raises after `timeout`)."""
+        days = self.settings.influx.raw_retention_days
+        if days is not None:
+            try:
+                apply_raw_retention(self.influx, days)
+            except InfluxError as exc:  # InfluxDB away: the writer spools, the policy waits
+                log.warning("raw retention not set yet: %s", exc)
         self.writer.start()
         if self.metrics_server:
             self.metrics_server.start()

@@ -75,6 +75,9 @@ class InfluxSettings(_Section):
     username: str | None = None
     password: SecretStr | None = None
     timeout_s: float = Field(default=10.0, gt=0)
+    raw_retention_days: int | None = Field(
+        default=None, ge=7, le=36500, description="how long raw observations are kept "
+        "(none: as InfluxDB keeps them, forever by default); rollups are kept for good")
 
     @field_validator("password")
     @classmethod

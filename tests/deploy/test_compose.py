@@ -161,6 +161,19 @@ def test_service_settings_load_from_file_and_compose_env(
         "hub-team": (_VALUES["HUB_TEAM_API_TOKEN"], ["reports:read", "events:write"])}
 
 
+def test_raw_retention_is_one_variable_for_influxdb_and_the_services(
+        config: dict[str, Any]) -> None:
+    influx = config["services"]["influxdb"]
+    assert any(v.endswith(":/docker-entrypoint-initdb.d/retention.sh:ro")
+               for v in influx["volumes"])
+    days = influx["environment"]["RAW_RETENTION_DAYS"]
+    for name in ("collector", "api", "rollup"):
+        assert config["services"][name]["environment"][
+            "HUBSENSE_INFLUX__RAW_RETENTION_DAYS"] == days
+    script = (ROOT / "deploy" / "influxdb" / "retention.sh").read_text()
+    assert 'ALTER RETENTION POLICY \\"autogen\\"' in script and "${days}d" in script
+
+
 def test_the_layout_directory_is_mounted_whole(config: dict[str, Any]) -> None:
     """A changed layout is a replaced file (an atomic rename): a single-file bind mount
     would keep showing the old one, so the directory is mounted, versions and all."""
