@@ -142,11 +142,13 @@ class FeedbackCreate(BaseModel):
     kind: Literal["too_loud", "no_seat"]
 
 
-class FeedbackAccepted(BaseModel):
+class FeedbackAnswer(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [
-        {"zone": "quiet", "kind": "too_loud", "again_after_s": 600}]})
+        {"zone": "quiet", "kind": "too_loud", "counted": True, "again_after_s": 600}]})
 
     zone: str
     kind: Literal["too_loud", "no_seat"]
+    counted: bool = Field(description="false: this client's word on this zone was counted a "
+                                      "moment ago, and this one is not")
     again_after_s: int = Field(description="this client's next word on this zone counts after "
                                            "this many seconds")

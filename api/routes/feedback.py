@@ -3,8 +3,10 @@
 Public and anonymous: anyone at the hub may press. The per-client rate limit
 applies (api/ratelimit.py), and a client's word on a zone counts once per
 `api.feedback_cooldown_s` (api/cooldown.py), so one person cannot stuff the
-count. What is stored is a count per zone, kind and hour (reports/feedback.py);
-staff read it with `reports:read`.
+count: a second word within that time is answered 200 with `counted: false`
+rather than refused, since for the visitor nothing went wrong. What is stored
+is a count per zone, kind and hour (reports/feedback.py); staff read it with
+`reports:read`.
 """
 
 from __future__ import annotations
@@ -13,14 +15,14 @@ import math
 import time
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi import APIRouter, Depends, Request, Response, status
 from fastapi.exceptions import RequestValidationError
 
 from api import examples
 from api.auth import require_scope
 from api.deps import CooldownDep, FeedbackCountsDep, InfluxDep, LayoutDep, PeriodDep, SettingsDep
 from api.jsonbody import documented, json_body
-from api.models import FeedbackAccepted, FeedbackCreate, Message
+from api.models import FeedbackAnswer, FeedbackCreate, Message
 from hubsense.influx import InfluxError
 from hubsense.state import SEATABLE
 from reports.feedback import FeedbackKind, FeedbackReport, feedback_report
@@ -37,34 +39,38 @@ async def feedback_body(request: Request) -> FeedbackCreate:
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, openapi_extra=documented(FeedbackCreate),
-             responses={**_DOWN, 413: {"model": Message,
-                                       "description": "the body is larger than api.max_body_bytes"},
-                        429: {"model": Message,
-                              "description": "too many requests, or this client spoke about "
-                                             "this zone a moment ago; see Retry-After"}},
+             responses={**_DOWN,
+                        200: {"model": FeedbackAnswer,
+                              "description": "not counted: this client spoke about this zone "
+                                             "a moment ago",
+                              "content": {"application/json": {"example": {
+                                  "zone": "quiet", "kind": "too_loud", "counted": False,
+                                  "again_after_s": 412}}}},
+                        201: {"description": "counted"},
+                        413: {"model": Message,
+                              "description": "the body is larger than api.max_body_bytes"}},
              summary="Say a zone is too loud or has no free seat (anonymous)")
 def post_feedback(body: Annotated[FeedbackCreate, Depends(feedback_body)], request: Request,
-                  layout: LayoutDep, counts: FeedbackCountsDep,
-                  cooldown: CooldownDep) -> FeedbackAccepted:
-    """Count the word for the zone's current hour; nothing about the sender is kept."""
+                  response: Response, layout: LayoutDep, counts: FeedbackCountsDep,
+                  cooldown: CooldownDep) -> FeedbackAnswer:
+    """Count the word for the zone's current hour, once per client and zone in a while."""
     zone = layout.zone(body.zone)
     if zone is None or zone.kind not in SEATABLE:
         raise RequestValidationError([{"type": "zone", "loc": ("body", "zone"),
                                        "msg": "not a zone of this site where one sits"}])
     client = request.client.host if request.client else "?"
     wait = cooldown.take(client, zone.id)
-    if wait > 0:
-        raise HTTPException(status.HTTP_429_TOO_MANY_REQUESTS,
-                            "thank you: your word on this zone is counted already; "
-                            f"again in {math.ceil(wait)} s",
-                            headers={"Retry-After": str(math.ceil(wait))})
+    if wait > 0:  # not an error for the visitor: their word is in the count already
+        response.status_code = status.HTTP_200_OK
+        return FeedbackAnswer(zone=zone.id, kind=body.kind, counted=False,
+                              again_after_s=math.ceil(wait))
     try:
         counts.add(zone, FeedbackKind(body.kind), int(time.time() * 1000))
     except InfluxError:
         cooldown.release(client, zone.id)  # not counted: the visitor may try again
         raise
-    return FeedbackAccepted(zone=zone.id, kind=body.kind,
-                            again_after_s=int(cooldown.seconds))
+    return FeedbackAnswer(zone=zone.id, kind=body.kind, counted=True,
+                          again_after_s=math.ceil(cooldown.seconds))
 
 
 @router.get("", response_model=FeedbackReport,
