@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 
-from playwright.sync_api import Locator, Page
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from hubsense.contract import state_topic
 from hubsense.layout import Layout
 from hubsense.state import DeskState, DeskStatus, Noise, ZoneStatus
-from tests.api.conftest import ARTIFACTS, Publisher, zone_state
+from tests.api.conftest import ARTIFACTS, Publisher, open_page, zone_state
 
 TV = {"width": 1920, "height": 1080}
 PORTRAIT = {"width": 1080, "height": 1920}  # a kiosk screen on its side
@@ -47,3 +48,23 @@ def publish_desk(publisher: Publisher, desk: str, status: DeskStatus) -> None:
 def item(page: Page, zone_id: str) -> Locator:
     """The zone's entry in the list."""
     return page.locator(f"#zones li[data-zone='{zone_id}']")
+
+
+def open_busy_hub(browser: Browser, url: str, publisher: Publisher, layout: Layout,
+                  lang: str = "en", size: dict[str, int] = TV) -> Page:
+    """Publish the busy hub and open the screen on it, live and drawn."""
+    publish_busy_hub(publisher, layout)
+    page = open_page(browser, f"{url}/?lang={lang}", size)
+    expect(item(page, "lounge")).to_have_attribute("data-status", "unknown", timeout=5000)
+    expect(page.locator("#connection")).to_have_attribute("data-state", "live")
+    return page
+
+
+def live_then_offline(page: Page, publisher: Publisher) -> Iterator[str]:
+    """Yield "live"; then, the collector down (every zone unknown, with its longest words),
+    yield "offline"."""
+    yield "live"
+    publisher.collector("offline")
+    expect(page.locator("#connection")).to_have_attribute("data-state", "offline",
+                                                          timeout=2000)
+    yield "offline"

@@ -14,7 +14,14 @@ from hubsense.layout import Layout
 from hubsense.settings import Settings
 from hubsense.state import SEATABLE, DeskStatus, Noise, ZoneStatus
 from tests.api.conftest import ApiServer, Publisher, open_page, start_api, zone_state
-from tests.api.screen_page import TV, item, publish_busy_hub, publish_desk, shoot
+from tests.api.screen_page import (
+    TV,
+    item,
+    open_busy_hub,
+    publish_busy_hub,
+    publish_desk,
+    shoot,
+)
 
 pytestmark = [pytest.mark.services, pytest.mark.browser]
 
@@ -22,10 +29,9 @@ pytestmark = [pytest.mark.services, pytest.mark.browser]
 def test_screen_follows_changes_live_without_reload(browser: Browser, api: ApiServer,
                                                     publisher: Publisher,
                                                     layout: Layout) -> None:
-    publish_busy_hub(publisher, layout)
-    page = open_page(browser, api.url + "/")
+    page = open_busy_hub(browser, api.url, publisher, layout)
     quiet = item(page, "quiet")
-    expect(quiet).to_have_attribute("data-status", "free", timeout=5000)
+    expect(quiet).to_have_attribute("data-status", "free")
     expect(quiet).to_contain_text("Free")
     expect(quiet).to_contain_text("4 of 8 desks free")
     expect(quiet).to_contain_text("Calm")
@@ -62,10 +68,9 @@ def test_screen_follows_changes_live_without_reload(browser: Browser, api: ApiSe
 def test_unknown_zone_says_since_when_and_the_header_says_why(browser: Browser, api: ApiServer,
                                                               publisher: Publisher,
                                                               layout: Layout) -> None:
-    publish_busy_hub(publisher, layout)
-    page = open_page(browser, api.url + "/")
+    page = open_busy_hub(browser, api.url, publisher, layout)
     lounge = item(page, "lounge")
-    expect(lounge).to_have_attribute("data-status", "unknown", timeout=5000)
+    expect(lounge).to_have_attribute("data-status", "unknown")
     expect(lounge).to_contain_text("Unknown")
     expect(lounge).to_contain_text("last data 14 min ago")
     expect(lounge).not_to_contain_text("Free")
@@ -157,10 +162,9 @@ def test_suggestions_are_the_domains_with_their_reason(browser: Browser, api: Ap
 def test_header_says_when_the_broker_is_gone(browser: Browser, broker: Mosquitto,
                                              api: ApiServer, publisher: Publisher,
                                              layout: Layout) -> None:
-    publish_busy_hub(publisher, layout)
-    page = open_page(browser, api.url + "/")
+    page = open_busy_hub(browser, api.url, publisher, layout)
     connection = page.locator("#connection")
-    expect(connection).to_have_text("Live", timeout=5000)
+    expect(connection).to_have_text("Live")
     broker.stop()  # the API's page connection stays up; what feeds it does not
     expect(connection).to_have_text("Sensors offline — zones unknown", timeout=10000)
     expect(item(page, "quiet")).to_have_attribute("data-status", "unknown")
@@ -169,9 +173,8 @@ def test_header_says_when_the_broker_is_gone(browser: Browser, broker: Mosquitto
 
 def test_language_switch_and_default_from_config(browser: Browser, api: ApiServer,
                                                  publisher: Publisher, layout: Layout) -> None:
-    publish_busy_hub(publisher, layout)
-    page = open_page(browser, api.url + "/")
-    expect(item(page, "quiet")).to_contain_text("Quiet zone", timeout=5000)
+    page = open_busy_hub(browser, api.url, publisher, layout)
+    expect(item(page, "quiet")).to_contain_text("Quiet zone")
     page.get_by_role("button", name="Svenska").click()
     expect(page.locator("html")).to_have_attribute("lang", "sv")
     expect(item(page, "quiet")).to_contain_text("Tyst zon")
@@ -227,10 +230,9 @@ def test_both_languages_have_the_same_phrases(browser: Browser, api: ApiServer) 
 def test_screen_says_when_it_reconnects(browser: Browser, api_settings: Settings,
                                         api: ApiServer, publisher: Publisher,
                                         layout: Layout) -> None:
-    publish_busy_hub(publisher, layout)
-    page = open_page(browser, api.url + "/")
+    page = open_busy_hub(browser, api.url, publisher, layout)
     connection = page.locator("#connection")
-    expect(connection).to_have_text("Live", timeout=5000)
+    expect(connection).to_have_text("Live")
     api.stop()
     expect(connection).to_have_text("Connection lost — reconnecting…", timeout=5000)
     expect(connection).to_have_attribute("data-state", "reconnecting")

@@ -13,8 +13,16 @@ from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-unt
 from playwright.sync_api import Browser, Page, expect
 
 from hubsense.layout import Layout
-from tests.api.conftest import ApiServer, Publisher, open_page
-from tests.api.screen_page import PHONE, PORTRAIT, SIZES, TV, item, publish_busy_hub, shoot
+from tests.api.conftest import ApiServer, Publisher
+from tests.api.screen_page import (
+    PHONE,
+    PORTRAIT,
+    SIZES,
+    TV,
+    live_then_offline,
+    open_busy_hub,
+    shoot,
+)
 
 pytestmark = [pytest.mark.services, pytest.mark.browser]
 
@@ -83,31 +91,13 @@ def assert_one_screen(page: Page, size: dict[str, int]) -> None:
     assert page.evaluate("document.documentElement.scrollWidth") <= size["width"]
 
 
-def show_busy_hub(browser: Browser, api: ApiServer, publisher: Publisher, layout: Layout,
-                  lang: str, size: dict[str, int]) -> Page:
-    publish_busy_hub(publisher, layout)
-    page = open_page(browser, f"{api.url}/?lang={lang}", size)
-    expect(item(page, "lounge")).to_have_attribute("data-status", "unknown", timeout=5000)
-    expect(page.locator("#connection")).to_have_attribute("data-state", "live")
-    return page
-
-
-def collector_down(page: Page, publisher: Publisher) -> None:
-    """Every zone unknown: each gets its longest words ("… · no data …")."""
-    publisher.collector("offline")
-    expect(page.locator("#connection")).to_have_attribute("data-state", "offline",
-                                                          timeout=2000)
-
-
 @pytest.mark.parametrize("lang", ["en", "sv"])
 def test_tv_shows_everything_at_once_and_nothing_under_14_px(
         browser: Browser, api: ApiServer, publisher: Publisher, layout: Layout,
         lang: str) -> None:
     """Read from a few metres: no scrolling, a big plan, and no text smaller than 14 px."""
-    page = show_busy_hub(browser, api, publisher, layout, lang, TV)
-    for state in ("live", "offline"):
-        if state == "offline":
-            collector_down(page, publisher)
+    page = open_busy_hub(browser, api.url, publisher, layout, lang, TV)
+    for state in live_then_offline(page, publisher):
         shoot(page, f"tv-{lang}-{state}")
         assert_one_screen(page, TV)
         plan = page.locator("#plan").bounding_box()
@@ -123,10 +113,8 @@ def test_tv_shows_everything_at_once_and_nothing_under_14_px(
 def test_portrait_kiosk_is_filled_in_large_type(browser: Browser, api: ApiServer,
                                                 publisher: Publisher, layout: Layout,
                                                 lang: str) -> None:
-    page = show_busy_hub(browser, api, publisher, layout, lang, PORTRAIT)
-    for state in ("live", "offline"):
-        if state == "offline":
-            collector_down(page, publisher)
+    page = open_busy_hub(browser, api.url, publisher, layout, lang, PORTRAIT)
+    for state in live_then_offline(page, publisher):
         shoot(page, f"portrait-{lang}-{state}")
         assert_one_screen(page, PORTRAIT)
         blocks = ["header", "#suggest", "#plan", "#zones", "#feedback", "#qr"]
@@ -154,10 +142,8 @@ def test_portrait_kiosk_is_filled_in_large_type(browser: Browser, api: ApiServer
 def test_phone_puts_the_list_first_and_keeps_plan_labels_legible(
         browser: Browser, api: ApiServer, publisher: Publisher, layout: Layout,
         lang: str) -> None:
-    page = show_busy_hub(browser, api, publisher, layout, lang, PHONE)
-    for state in ("live", "offline"):
-        if state == "offline":
-            collector_down(page, publisher)
+    page = open_busy_hub(browser, api.url, publisher, layout, lang, PHONE)
+    for state in live_then_offline(page, publisher):
         shoot(page, f"phone-{lang}-{state}")
         tops = {sel: page.locator(sel).bounding_box() for sel in
                 ("#suggest", "#zones", "#feedback", "#plan")}
@@ -218,10 +204,8 @@ CONTRAST_JS = """() => {
 def test_text_meets_wcag_aa_contrast_and_shows_no_internals(browser: Browser, api: ApiServer,
                                                             publisher: Publisher,
                                                             layout: Layout, lang: str) -> None:
-    page = show_busy_hub(browser, api, publisher, layout, lang, TV)
-    for state in ("live", "offline"):
-        if state == "offline":
-            collector_down(page, publisher)
+    page = open_busy_hub(browser, api.url, publisher, layout, lang, TV)
+    for state in live_then_offline(page, publisher):
         measured = page.evaluate(CONTRAST_JS)
         assert len(measured) > 30, "the check must see the list, the plan and the header"
         low = [(text, round(r, 2)) for text, r in measured if r < 4.5]
@@ -242,7 +226,7 @@ def test_axe_finds_no_wcag_aa_violations(browser: Browser, api: ApiServer, publi
                                          layout: Layout, lang: str, size: str) -> None:
     """axe-core (shipped in the wheel, nothing downloaded) on the live page, all states shown,
     the feedback form open."""
-    page = show_busy_hub(browser, api, publisher, layout, lang, SIZES[size])
+    page = open_busy_hub(browser, api.url, publisher, layout, lang, SIZES[size])
     page.locator("#feedback summary").click()
     expect(page.locator("#feedback-zone")).to_be_visible()
     results = Axe().run(page, options={"runOnly": {"type": "tag", "values": [
