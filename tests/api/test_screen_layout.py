@@ -106,6 +106,14 @@ def test_tv_shows_everything_at_once_and_nothing_under_14_px(
         assert_labels_fit(page, layout)
         text, px = smallest_text(page)
         assert px >= 14, f"{state}: {text!r} is {px} px on a 1920x1080 TV"
+    page.locator("#feedback summary").click()  # a touch kiosk: the form opens over the list
+    form = page.locator("#feedback-form")
+    expect(form).to_be_visible()
+    shoot(page, f"tv-{lang}-feedback")
+    assert_one_screen(page, TV)
+    boxes_apart(page, ["#suggest", "#plan", "#zones", "#qr", "#feedback"])
+    box = form.bounding_box()
+    assert box and box["x"] >= 0 and box["y"] >= 0 and box["x"] + box["width"] <= TV["width"]
     page.context.close()
 
 
