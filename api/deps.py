@@ -1,4 +1,5 @@
-"""Dependencies the routes share: the live state, the layout, the settings, InfluxDB, a period."""
+"""Dependencies the routes share: the live state, the layout, the settings, InfluxDB, a period,
+and the feedback counter with its cooldown."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 
 from api.changes import Changes
+from api.cooldown import Cooldown
 from api.live import LiveState
 from hubsense.influx import InfluxV1
 from hubsense.layout import Layout
 from hubsense.settings import Settings
+from reports.feedback import FeedbackCounts
 from reports.hours import Period, period_of
 
 
@@ -48,6 +51,21 @@ def get_influx(request: Request) -> InfluxV1:
 
 
 InfluxDep = Annotated[InfluxV1, Depends(get_influx)]
+
+
+def get_feedback_counts(request: Request) -> FeedbackCounts:
+    """The app's one counter of visitor feedback, writing through its InfluxDB client."""
+    counts: FeedbackCounts = request.app.state.feedback
+    return counts
+
+
+def get_cooldown(request: Request) -> Cooldown:
+    cooldown: Cooldown = request.app.state.cooldown
+    return cooldown
+
+
+FeedbackCountsDep = Annotated[FeedbackCounts, Depends(get_feedback_counts)]
+CooldownDep = Annotated[Cooldown, Depends(get_cooldown)]
 
 
 def get_period(

@@ -71,3 +71,10 @@ EVENT_REPORTS_CSV = (
 EVENT: dict[str, Any] = {"id": "demo-night-20261118", "name": "Demo night",
                          "start": "2026-11-18T17:00:00Z", "end": "2026-11-18T20:00:00Z",
                          "zones": ["buzz-north"]}
+
+FEEDBACK: dict[str, Any] = {
+    "site": "hbg-works", "period": _PERIOD,
+    "hours": [{"hour": "2026-11-18T14:00:00+01:00", "zone": "buzz-north", "too_loud": 3,
+               "no_seat": 1},
+              {"hour": "2026-11-18T15:00:00+01:00", "zone": "quiet", "too_loud": 0,
+               "no_seat": 2}]}

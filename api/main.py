@@ -19,11 +19,23 @@ from fastapi_offline import FastAPIOffline
 from api.accesslog import AccessLog
 from api.bodylimit import BodyLimit
 from api.changes import Changes
+from api.cooldown import Cooldown
 from api.hosts import TrustedHosts, trusted_hosts
 from api.live import LiveState
 from api.models import Message
 from api.ratelimit import RateLimit
-from api.routes import desks, events, health, nodes, reports, screen, site, stream, zones
+from api.routes import (
+    desks,
+    events,
+    feedback,
+    health,
+    nodes,
+    reports,
+    screen,
+    site,
+    stream,
+    zones,
+)
 from api.routes.screen import STATIC
 from api.subscriber import StateSubscriber
 from api.validation import document_validation_errors, invalid_request
@@ -32,6 +44,7 @@ from hubsense.layout import Layout, LayoutError, load_layout
 from hubsense.layouts import LayoutWatch
 from hubsense.settings import Settings
 from hubsense.state import Thresholds
+from reports.feedback import FeedbackCounts
 from reports.hours import ReportRangeError
 from reports.versions import load_versions
 
@@ -52,6 +65,7 @@ def create_app(settings: Settings, layout: Layout) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         changes.bind(asyncio.get_running_loop())
         app.state.influx = InfluxV1(settings.influx)  # the report routes' one client
+        app.state.feedback = FeedbackCounts(app.state.influx, layout.site.id)
         subscriber.start()
         ticker = asyncio.create_task(_tick(live))
         watch = (LayoutWatch(settings.layout, lambda lay: _use_layout(app, lay),
@@ -85,7 +99,8 @@ def create_app(settings: Settings, layout: Layout) -> FastAPI:
     app.state.versions = load_versions(layout, settings)
     app.state.live = live
     app.state.changes = changes
-    for module in (zones, desks, site, stream, nodes, reports, events, health, screen):
+    app.state.cooldown = Cooldown(settings.api.feedback_cooldown_s)
+    for module in (zones, desks, site, stream, nodes, reports, events, feedback, health, screen):
         app.include_router(module.router)
     app.add_exception_handler(ReportRangeError, _bad_request)
     app.add_exception_handler(InfluxError, _influx_down)

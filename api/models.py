@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -130,3 +130,25 @@ class EventsPublic(BaseModel):
 
     count: int
     data: list[EventPublic]
+
+
+class FeedbackCreate(BaseModel):
+    """A visitor's word on a zone: too loud, or no free seat. Nothing about who sends it."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
+        {"zone": "quiet", "kind": "too_loud"}]})
+
+    zone: Id = Field(description="a zone of the layout where one sits (not the entrance)")
+    kind: Literal["too_loud", "no_seat"]
+
+
+class FeedbackAnswer(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"zone": "quiet", "kind": "too_loud", "counted": True, "again_after_s": 600}]})
+
+    zone: str
+    kind: Literal["too_loud", "no_seat"]
+    counted: bool = Field(description="false: this client's word on this zone was counted a "
+                                      "moment ago, and this one is not")
+    again_after_s: int = Field(description="this client's next word on this zone counts after "
+                                           "this many seconds")

@@ -32,6 +32,10 @@ ZONE_STATE = "zone_state"  # tags site, zone: status, stale, capacity, occupied,
 # Events the hub team registers (reports/events.py).
 EVENT = "hub_event"
 
+# Visitors' "too loud" / "no seat" from the screen (reports/feedback.py): tags site, zone,
+# kind; field count, the hour's running total, at the start of the hour.
+FEEDBACK = "visitor_feedback"
+
 # Rollups, in their own retention policy (reports/store.py, docs/reports.md).
 ROLLUP_RP = "rollup"
 DESK_DAY = "rollup_desk_day"

@@ -189,6 +189,9 @@ class ApiSettings(_Section):
                     "always allowed; '*.example.org' matches its subdomains")
     access_log: bool = Field(default=False, description="log method, path without query, "
                                                         "status and duration; never the client")
+    feedback_cooldown_s: int = Field(default=600, ge=0, le=86_400,
+                                     description="a client's feedback on a zone counts once per "
+                                                 "this many seconds; 0: no cooldown")
 
     @field_validator("allowed_hosts")
     @classmethod

@@ -1,5 +1,9 @@
 // The floor plan as SVG, drawn once from the layout and re-coloured on each change.
 const SVG = "http://www.w3.org/2000/svg";
+const LINE = 1.2; // line height, in font sizes
+// Rows a label line may wrap to; a detail that does not fit is left out (the list has it).
+const MAX_ROWS = { name: 2, status: 2, detail: 3 };
+const DETAIL_FLOOR = 0.75; // of its CSS size
 
 function el(name, attrs = {}, parent = null) {
   const node = document.createElementNS(SVG, name);
@@ -8,10 +12,10 @@ function el(name, attrs = {}, parent = null) {
   return node;
 }
 
-function centre(shape) {
+function box(shape) {
   const xs = shape.map((p) => p[0]);
   const ys = shape.map((p) => p[1]);
-  return [(Math.min(...xs) + Math.max(...xs)) / 2, (Math.min(...ys) + Math.max(...ys)) / 2];
+  return { x0: Math.min(...xs), x1: Math.max(...xs), y0: Math.min(...ys), y1: Math.max(...ys) };
 }
 
 export function drawPlan(svg, site) {
@@ -26,13 +30,8 @@ export function drawPlan(svg, site) {
   for (const zone of site.zones) {
     const g = el("g", { class: "zone", "data-zone": zone.id, "data-kind": zone.kind }, svg);
     el("polygon", { points: zone.shape.map((p) => p.join(",")).join(" ") }, g);
-    const [cx, cy] = centre(zone.shape);
-    const xs = zone.shape.map((p) => p[0]);
-    const room = (Math.max(...xs) - Math.min(...xs)) * 0.92;
-    const text = el("text", { x: cx, y: cy, "text-anchor": "middle" }, g);
-    const lines = ["name", "status", "detail"].map((cls, i) =>
-      el("tspan", { x: cx, dy: i === 0 ? "-0.9em" : "1.3em", class: cls }, text));
-    cells[zone.id] = { g, lines, room };
+    cells[zone.id] = { g, text: el("text", { "text-anchor": "middle" }, g), box: box(zone.shape),
+      desks: [] };
   }
   // Desks last, so they sit on top of their zone. Shape and glyph, not colour alone.
   const desks = {};
@@ -43,6 +42,7 @@ export function drawPlan(svg, site) {
     const glyph = el("text", { x, y, dy: "0.35em", "text-anchor": "middle" }, g);
     glyph.textContent = DESK_GLYPHS.unknown;
     desks[desk.id] = g;
+    cells[desk.zone]?.desks.push(g);
   }
   return { cells, desks };
 }
@@ -55,31 +55,115 @@ export function paintDesk(g, status) {
   g.querySelector("text").textContent = DESK_GLYPHS[status] || DESK_GLYPHS.unknown;
 }
 
+// A zone's label: its name, its status, and what is known, fitted inside the zone.
 export function paintZone(cell, name, view, hereLabel) {
   cell.g.dataset.status = view ? view.key : "none";
-  const [n, s, d] = cell.lines;
-  n.textContent = name;
-  if (!view) {
-    s.textContent = hereLabel || "";
-    d.textContent = "";
-    fit(cell);
-    return;
-  }
-  s.textContent = `${view.icon} ${view.label}`;
-  d.textContent = [view.detail, view.noise && `${view.noise.bars} ${view.noise.label}`]
-    .filter(Boolean).join(" · ");
-  fit(cell);
+  const lines = view
+    ? [["name", name], ["status", `${view.icon} ${view.label}`],
+      ["detail", [view.detail, view.noise && `${view.noise.bars}\u00a0${view.noise.label}`]
+        .filter(Boolean).join("\u00a0· ")]]
+    : [["name", name], ["status", hereLabel || ""]];
+  label(cell, lines.filter(([, text]) => text));
 }
 
-// Shrink a label that is wider than its zone (a long name in a narrow meeting area),
-// so it never spills over a neighbour; the CSS size is the most it gets.
-function fit(cell) {
-  for (const line of cell.lines) {
-    line.style.fontSize = "";
-    const width = line.textContent ? line.getComputedTextLength() : 0;
-    if (width > cell.room) {
-      const size = parseFloat(getComputedStyle(line).fontSize);
-      line.style.fontSize = `${Math.floor(size * cell.room / width)}px`;
+// Widths at the CSS size, in plan units; bounded, as the texts change with the clock.
+const widths = new Map();
+
+function measurer(probe) {
+  return (text) => {
+    const key = `${probe.getAttribute("class")}|${getComputedStyle(probe).fontSize}|${text}`;
+    if (!widths.has(key)) {
+      if (widths.size > 2000) widths.clear();
+      probe.textContent = text;
+      widths.set(key, probe.getComputedTextLength());
+    }
+    return widths.get(key);
+  };
+}
+
+function rowsAt(words, width, scale, measure) {
+  const rows = [];
+  for (const word of words) {
+    const joined = rows.length ? `${rows.at(-1)} ${word}` : word;
+    if (rows.length && measure(joined) * scale <= width) rows[rows.length - 1] = joined;
+    else rows.push(word);
+  }
+  return rows;
+}
+
+// The largest size (not over `cap`, not under `min`) at which the text fits `width` in at
+// most `most` rows: on one row if it can stay near its CSS size, else wrapped at spaces.
+// Null for a detail that never fits.
+function wrap(text, cls, content, width, min, most = MAX_ROWS[cls], cap = Infinity) {
+  const probe = el("tspan", { class: cls }, text);
+  const base = parseFloat(getComputedStyle(probe).fontSize);
+  const measure = measurer(probe);
+  const words = content.split(" ");
+  const top = Math.min(base, cap);
+  // A detail squeezed far below its neighbours is more noise than news: leave it out instead.
+  if (cls === "detail") min = Math.max(min, base * DETAIL_FLOOR);
+  try {
+    for (const [rows, floor] of [[1, Math.max(min, base * 0.8)], [most, min]]) {
+      for (let size = Math.max(top, floor); size <= cap; size = Math.max(floor, size * 0.94)) {
+        const wrapped = rowsAt(words, width, size / base, measure);
+        if (wrapped.length <= rows && wrapped.every((r) => measure(r) * size / base <= width)) {
+          return { cls, size, rows: wrapped };
+        }
+        if (size === floor) break;
+      }
+    }
+    return cls === "detail" ? null : { cls, size: min, rows: rowsAt(words, width, min / base, measure) };
+  } finally {
+    probe.remove();
+  }
+}
+
+// Where a label may go: the zone's box, less the rows of desks above and below its middle.
+function room(cell) {
+  const { x0, x1, y0, y1 } = cell.box;
+  const mid = (y0 + y1) / 2;
+  let top = y0;
+  let bottom = y1;
+  for (const desk of cell.desks) {
+    const b = desk.getBBox();
+    if (b.y + b.height <= mid) top = Math.max(top, b.y + b.height);
+    else if (b.y >= mid) bottom = Math.min(bottom, b.y);
+  }
+  const pad = 0.04 * (y1 - y0);
+  return { cx: (x0 + x1) / 2, width: 0.92 * (x1 - x0), top: top + pad, bottom: bottom - pad };
+}
+
+// Lay the lines out in rows, never under the CSS --plan-min-px on screen, so no label
+// spills over a neighbour or shrinks out of reach. The detail gets the height that is left,
+// in fewer rows or smaller type, at most --plan-detail-rows; where none is left it stays
+// out (the list has it).
+function label(cell, lines) {
+  const { text } = cell;
+  text.replaceChildren();
+  const svg = text.ownerSVGElement;
+  const scale = svg.getScreenCTM()?.a || 1;
+  const min = (parseFloat(getComputedStyle(svg).getPropertyValue("--plan-min-px")) || 14) / scale;
+  const r = room(cell);
+  const height = (blocks) => blocks.reduce((h, b) => h + b.rows.length * b.size * LINE, 0);
+  const blocks = lines.filter(([cls]) => cls !== "detail")
+    .map(([cls, content]) => wrap(text, cls, content, r.width, min));
+  const detail = lines.find(([cls]) => cls === "detail");
+  const left = r.bottom - r.top - height(blocks);
+  const rows = parseFloat(getComputedStyle(svg).getPropertyValue("--plan-detail-rows"));
+  for (let most = Number.isNaN(rows) ? MAX_ROWS.detail : rows; detail && most > 0; most--) {
+    const block = wrap(text, "detail", detail[1], r.width, min, most, left / (most * LINE));
+    if (block) {
+      blocks.push(block);
+      break;
+    }
+  }
+  let y = (r.top + r.bottom - height(blocks)) / 2;
+  for (const b of blocks) {
+    for (const row of b.rows) {
+      const tspan = el("tspan", { x: r.cx, y: y + b.size * 0.95, class: b.cls }, text);
+      tspan.style.fontSize = `${b.size}px`;
+      tspan.textContent = row;
+      y += b.size * LINE;
     }
   }
 }

@@ -1,7 +1,8 @@
 // The visitor screen: floor plan, labelled zone list and suggestions, live over SSE.
 import { STRINGS } from "./i18n.js";
 import { drawPlan, paintDesk, paintZone } from "./plan.js";
-import { describe, quietestSpot, roomToTalk, zoneName } from "./view.js";
+import { setupFeedback, translateFeedback } from "./feedback.js";
+import { describe, suggestionWords, zoneName } from "./view.js";
 
 // After this long without a connection the screen stops trusting what it shows.
 const DISCONNECTED_UNKNOWN_MS = 15000;
@@ -17,12 +18,15 @@ function lostTooLong() {
   return state.lostSince !== null && Date.now() - state.lostSince > DISCONNECTED_UNKNOWN_MS;
 }
 
+// What the domain shows while what feeds a zone is down (hubsense.state.unknown_zone): here,
+// while this page has lost the server for too long to trust what it last heard.
+const unknownZone = (z) => ({ ...z, status: "unknown", occupied: null, at_least: false,
+  desks_free: null, desks_unknown: z.desks_total, laeq: null, noise: null, stale: true });
+
 function zonesToShow() {
   if (!state.body) return [];
-  return lostTooLong() ? state.body.data.map((z) => ({ ...z, status: "unknown", stale: true }))
-    : state.body.data;
+  return lostTooLong() ? state.body.data.map(unknownZone) : state.body.data;
 }
-
 function renderList(zones, now) {
   const items = zones.filter((z) => z.seatable).map((z) => {
     const view = describe(z, t(), now);
@@ -63,25 +67,37 @@ function renderPlan(zones, now) {
 }
 
 // The zone's name stands out in the sentence; the words around it come from i18n.
-function setSuggestion(node, sentence, zone, none) {
+function setSuggestion(node, words) {
+  const zone = words.zone && state.site.zones.find((z) => z.id === words.zone);
   const name = zone ? zoneName(zone, state.lang) : null;
-  const text = name ? sentence(name) : none;
+  const text = name ? [words.sentence(name), words.why].filter(Boolean).join(" · ") : words.none;
   // Only touch live regions when the words change, or screen readers repeat them.
   if (node.textContent === text) return;
   if (!name) {
     node.textContent = text;
     return;
   }
-  const [before, after] = sentence("\u0000").split("\u0000");
+  const [before, after] = words.sentence("\u0000").split("\u0000");
   const strong = document.createElement("strong");
   strong.textContent = name;
-  node.replaceChildren(before, strong, after);
+  const parts = [before, strong, after];
+  if (words.why) {
+    const why = document.createElement("span");
+    why.className = "why";
+    const sep = document.createElement("span");
+    sep.className = "sep";  // a phone puts the reason on a line of its own instead
+    sep.textContent = " · ";
+    why.append(sep, words.why);
+    parts.push(why);
+  }
+  node.replaceChildren(...parts);
 }
 
-function renderSuggestions(zones) {
-  setSuggestion($("quiet-spot"), t().quietest, quietestSpot(zones), t().noQuiet);
-  setSuggestion($("talk-spot"), t().talk, roomToTalk(zones), t().noTalk);
-  $("offline").hidden = !state.body || state.body.live;
+function renderSuggestions() {
+  // Picks heard before the page lost the server are not picks any more.
+  const words = suggestionWords(state.body && !lostTooLong() ? state.body.suggestions : null, t());
+  setSuggestion($("quiet-spot"), words.quiet);
+  setSuggestion($("talk-spot"), words.talk);
 }
 
 function render() {
@@ -90,7 +106,7 @@ function render() {
   const now = Date.now();
   renderPlan(zones, now);
   renderList(zones, now);
-  renderSuggestions(zones);
+  renderSuggestions();
 }
 
 function applyLanguage(lang) {
@@ -109,14 +125,24 @@ function applyLanguage(lang) {
     document.title = site;
     $("plan").setAttribute("aria-label", t().planLabel(site));
   }
-  setConnection($("connection").dataset.state);
+  translateFeedback(state.site, state.lang);
+  setConnection();
   render();
 }
 
-function setConnection(kind) {
+// The header says what the screen can vouch for: its own connection first, then the
+// broker's and the collector's, as the last zones event reported them.
+function connectionState() {
+  if (state.lostSince !== null) return "reconnecting";
+  if (!state.body) return "connecting";
+  return state.body.broker && state.body.collector ? "live" : "offline";
+}
+
+function setConnection() {
   const el = $("connection");
+  const kind = connectionState();
   el.dataset.state = kind;
-  el.textContent = t()[kind];
+  if (el.textContent !== t()[kind]) el.textContent = t()[kind];
 }
 
 function connect() {
@@ -128,13 +154,13 @@ function connect() {
   source.addEventListener("zones", (ev) => {
     state.body = JSON.parse(ev.data);
     state.lostSince = null;
-    setConnection("live");
+    setConnection();
     render();
   });
   // EventSource reconnects by itself (the server asks for 1 s); say so meanwhile.
   source.addEventListener("error", () => {
     state.lostSince = state.lostSince ?? Date.now();
-    setConnection("reconnecting");
+    setConnection();
   });
 }
 
@@ -151,10 +177,13 @@ async function start() {
       applyLanguage(b.dataset.lang);
     });
   }
+  setupFeedback(site, () => state.lang);
   applyLanguage(asked || site.language);
   connect();
-  // Keep "last seen … ago" and the disconnect timeout honest between events.
+  // Keep "last data … ago" and the disconnect timeout honest between events.
   setInterval(render, 5000);
+  // Labels fit the plan as drawn: a new size (a phone turned) fits them again.
+  window.addEventListener("resize", render);
 }
 
 start();

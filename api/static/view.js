@@ -1,54 +1,48 @@
-// What a zone looks like on the screen: status key, words and suggestions. No DOM here.
+// A zone and the suggestions in words, from what the domain decided (hubsense/state.py,
+// hubsense/suggest.py). No rules here: status, lower bounds and picks come with the state.
 import { ICONS, NOISE_BARS } from "./i18n.js";
 
 export function zoneName(zone, lang) {
   return (lang === "sv" && zone.name.sv) || zone.name.en;
 }
 
-// A stale zone is unknown here, never free. A meeting area is "in use": one group takes it.
-export function statusKey(z) {
-  if (z.status === "unknown" || z.stale) return "unknown";
-  if (z.kind === "meeting_area" && z.occupied > 0) return "inuse";
-  return z.status;
+// What is known of the people or desks in a zone; a lower bound says so.
+function known(z, t) {
+  if (z.desks_total > 0 && z.desks_free !== null) {
+    const parts = [];
+    if (z.status === "unknown") parts.push(t.reportingTaken(z.desks_total - z.desks_unknown));
+    else parts.push((z.at_least ? t.desksAtLeast : t.desks)(z.desks_free, z.desks_total));
+    if (z.desks_unknown > 0) parts.push(t.notReporting(z.desks_unknown));
+    return parts;
+  }
+  if (z.kind === "meeting_area") return [t.seats(z.capacity)];  // one group: no head count
+  if (z.occupied !== null) return [(z.at_least ? t.peopleAtLeast : t.people)(z.occupied, z.capacity)];
+  return [];
+}
+
+function silence(z, t, nowMs) {
+  const seen = z.last_seen_ms ?? z.updated_ms;
+  return seen ? t.silentFor(Math.max(0, Math.floor((nowMs - seen) / 60000))) : t.noData;
 }
 
 export function describe(z, t, nowMs) {
-  const key = statusKey(z);
-  const parts = [];
-  if (key === "unknown") {
-    const seen = z.last_seen_ms ?? z.updated_ms;
-    parts.push(seen ? t.lastSeen(t.ago(Math.max(0, Math.floor((nowMs - seen) / 60000)))) : t.noData);
-  } else if (z.desks_total > 0 && z.desks_free !== null) {
-    parts.push(t.desks(z.desks_free, z.desks_total));
-  } else if (z.occupied !== null && z.kind !== "meeting_area") {
-    parts.push(t.people(z.occupied, z.capacity));
-  }
-  const noisy = z.kind === "buzz_zone" || z.kind === "quiet_zone";
-  const noise = noisy && key !== "unknown" && z.noise ? z.noise : null;
+  const parts = known(z, t);
+  if (z.status === "unknown" && z.occupied === null) parts.push(silence(z, t, nowMs));
   return {
-    key,
-    icon: ICONS[key],
-    label: t.status[key],
+    key: z.status,
+    icon: ICONS[z.status],
+    label: t.status[z.status],
     detail: parts.join(" · "),
-    noise: noise && { bars: NOISE_BARS[noise], label: t.noise[noise] },
+    noise: z.noise ? { bars: NOISE_BARS[z.noise], label: t.noise[z.noise] } : null,
   };
 }
 
-const hasRoom = (z) => z.seatable && !z.stale && (z.status === "free" || z.status === "filling");
-const quietness = (z) => z.laeq ?? (z.kind === "quiet_zone" ? 30 : z.kind === "buzz_zone" ? 65 : 50);
-
-// Quietest place with room where one works, preferring free over filling.
-export function quietestSpot(zones) {
-  return zones
-    .filter((z) => hasRoom(z) && z.kind !== "meeting_area" && z.kind !== "entrance")
-    .sort((a, b) => quietness(a) - quietness(b) || (a.status === "free" ? -1 : 1))[0];
-}
-
-// A free meeting area first; else the buzz zone or lounge with the most room.
-export function roomToTalk(zones) {
-  const meeting = zones.find((z) => z.kind === "meeting_area" && !z.stale && z.occupied === 0);
-  if (meeting) return meeting;
-  return zones
-    .filter((z) => hasRoom(z) && (z.kind === "buzz_zone" || z.kind === "lounge"))
-    .sort((a, b) => (b.capacity - (b.occupied ?? 0)) - (a.capacity - (a.occupied ?? 0)))[0];
+// Each suggestion as sentence(name) and a note on why; null when the domain has none.
+export function suggestionWords(suggestions, t) {
+  const { quiet, talk } = suggestions || {};
+  return {
+    quiet: quiet ? { zone: quiet.zone, sentence: t.quiet, why: t.quietWhy[quiet.why] }
+      : { none: t.noQuiet },
+    talk: talk ? { zone: talk.zone, sentence: t.talk[talk.why], why: "" } : { none: t.noTalk },
+  };
 }

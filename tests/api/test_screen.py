@@ -1,70 +1,45 @@
 """The visitor screen in a real Chromium against a real broker: plan, list, live changes,
-honest unknowns, language switch, reconnecting, at TV and phone sizes."""
+what the domain decided shown as it is (partial knowledge, suggestions), a header that says
+whether the data is live, honest unknowns, and both languages."""
 
 from __future__ import annotations
 
-import itertools
-import re
 import time
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
-from hubsense.contract import state_topic
+from devstack.mosquitto import Mosquitto
 from hubsense.layout import Layout
 from hubsense.settings import Settings
-from hubsense.state import DeskState, DeskStatus, Noise, ZoneStatus
-from tests.api.conftest import ARTIFACTS, ApiServer, Publisher, open_page, start_api, zone_state
+from hubsense.state import SEATABLE, DeskStatus, Noise, ZoneStatus
+from tests.api.conftest import ApiServer, Publisher, open_page, start_api, zone_state
+from tests.api.screen_page import (
+    TV,
+    item,
+    open_busy_hub,
+    publish_busy_hub,
+    publish_desk,
+    shoot,
+)
 
 pytestmark = [pytest.mark.services, pytest.mark.browser]
-
-TV = {"width": 1920, "height": 1080}
-PHONE = {"width": 390, "height": 844}
-
-
-def shoot(page: Page, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
-
-
-def publish_busy_hub(publisher: Publisher, layout: Layout) -> None:
-    """A plausible afternoon: some zones free, some filling, one meeting area in use."""
-    ms = int(time.time() * 1000)
-    publisher.collector("online")
-    publisher.zone(zone_state(layout, "quiet", occupied=4, laeq=36.0, noise=Noise.CALM))
-    publisher.zone(zone_state(layout, "buzz-north", ZoneStatus.FILLING, occupied=17,
-                              laeq=63.0, noise=Noise.LIVELY))
-    publisher.zone(zone_state(layout, "buzz-south", occupied=3, laeq=52.0, noise=Noise.CALM))
-    publisher.zone(zone_state(layout, "meet-a", ZoneStatus.FREE, occupied=0))
-    publisher.zone(zone_state(layout, "meet-b", ZoneStatus.FULL, occupied=6))
-    publisher.zone(zone_state(layout, "lounge", ZoneStatus.UNKNOWN, occupied=None, stale=True,
-                              last_seen_ms=ms - 14 * 60_000, updated_ms=ms - 14 * 60_000))
-    for n, desk in enumerate(layout.desks_in("quiet")):
-        publish_desk(publisher, desk.id, DeskStatus.FREE if n % 2 else DeskStatus.OCCUPIED)
-
-
-def publish_desk(publisher: Publisher, desk: str, status: DeskStatus) -> None:
-    state = DeskState(id=desk, zone="quiet", status=status, updated_ms=int(time.time() * 1000))
-    publisher.publish(state_topic(publisher.site, "desk", desk), state.model_dump_json())
-
-
-def item(page: Page, zone_id: str):  # type: ignore[no-untyped-def]
-    return page.locator(f"#zones li[data-zone='{zone_id}']")
 
 
 def test_screen_follows_changes_live_without_reload(browser: Browser, api: ApiServer,
                                                     publisher: Publisher,
                                                     layout: Layout) -> None:
-    publish_busy_hub(publisher, layout)
-    page = open_page(browser, api.url + "/")
+    page = open_busy_hub(browser, api.url, publisher, layout)
     quiet = item(page, "quiet")
-    expect(quiet).to_have_attribute("data-status", "free", timeout=5000)
+    expect(quiet).to_have_attribute("data-status", "free")
     expect(quiet).to_contain_text("Free")
     expect(quiet).to_contain_text("4 of 8 desks free")
     expect(quiet).to_contain_text("Calm")
-    expect(page.locator("#quiet-spot")).to_have_text("Quietest free spot now: Quiet zone")
-    expect(page.locator("#talk-spot")).to_have_text("Room to talk: Meeting area A")
+    expect(page.locator("#quiet-spot")).to_have_text(
+        "Free and quiet: Quiet zone · the sound meter says calm")
+    expect(page.locator("#talk-spot")).to_have_text("Free for a meeting: Meeting area A")
+    expect(item(page, "meet-b")).to_have_attribute("data-status", "in_use")
+    expect(item(page, "meet-b")).to_contain_text("In use")
     expect(page.locator("#plan g[data-zone='quiet']")).to_have_attribute("data-status", "free")
     expect(page.locator("#connection")).to_have_text("Live")
     expect(page.locator("#plan g[data-desk='q-02']")).to_have_attribute("data-status", "free")
@@ -81,7 +56,8 @@ def test_screen_follows_changes_live_without_reload(browser: Browser, api: ApiSe
     assert time.monotonic() - started < 2.0
     expect(quiet).to_contain_text("Full")
     expect(page.locator("#plan g[data-zone='quiet'] .status")).to_have_text("✕ Full")
-    expect(page.locator("#quiet-spot")).to_have_text("Quietest free spot now: Buzz zone South")
+    expect(page.locator("#quiet-spot")).to_have_text(
+        "Free and quiet: Buzz zone South · the sound meter says calm")
     publish_desk(publisher, "q-02", DeskStatus.OCCUPIED)
     expect(page.locator("#plan g[data-desk='q-02']")).to_have_attribute("data-status",
                                                                        "occupied", timeout=2000)
@@ -89,40 +65,128 @@ def test_screen_follows_changes_live_without_reload(browser: Browser, api: ApiSe
     page.context.close()
 
 
-def test_stale_zone_reads_unknown_with_last_seen(browser: Browser, api: ApiServer,
-                                                publisher: Publisher, layout: Layout) -> None:
-    publish_busy_hub(publisher, layout)
-    page = open_page(browser, api.url + "/")
+def test_unknown_zone_says_since_when_and_the_header_says_why(browser: Browser, api: ApiServer,
+                                                              publisher: Publisher,
+                                                              layout: Layout) -> None:
+    page = open_busy_hub(browser, api.url, publisher, layout)
     lounge = item(page, "lounge")
-    expect(lounge).to_have_attribute("data-status", "unknown", timeout=5000)
+    expect(lounge).to_have_attribute("data-status", "unknown")
     expect(lounge).to_contain_text("Unknown")
-    expect(lounge).to_contain_text("last seen 14 min ago")
+    expect(lounge).to_contain_text("last data 14 min ago")
     expect(lounge).not_to_contain_text("Free")
 
-    # A zone that goes stale while on screen (a node stopped) turns unknown too.
-    publisher.zone(zone_state(layout, "buzz-south", occupied=3, stale=True))
-    expect(item(page, "buzz-south")).to_have_attribute("data-status", "unknown", timeout=2000)
+    # A zone whose every sensor went silent a moment ago: unknown, never "just now".
+    publisher.zone(zone_state(layout, "buzz-south", ZoneStatus.UNKNOWN, occupied=None,
+                              stale=True))
+    south = item(page, "buzz-south")
+    expect(south).to_have_attribute("data-status", "unknown", timeout=2000)
+    expect(south).to_contain_text("no data right now")
+    expect(south).not_to_contain_text("just now")
 
     publisher.collector("offline")
-    expect(item(page, "quiet")).to_have_attribute("data-status", "unknown", timeout=2000)
-    expect(page.locator("#offline")).to_be_visible()
+    connection = page.locator("#connection")
+    expect(connection).to_have_text("Sensors offline — zones unknown", timeout=2000)
+    expect(connection).to_have_attribute("data-state", "offline")
+    expect(item(page, "quiet")).to_have_attribute("data-status", "unknown")
     expect(page.locator("#plan g[data-desk='q-02']")).to_have_attribute("data-status", "unknown")
-    expect(page.locator("#quiet-spot")).to_have_text("No free quiet spot known right now")
+    expect(page.locator("#quiet-spot")).to_have_text(
+        "No free quiet seat we can point to right now")
+    shoot(page, "tv-collector-offline")
+    publisher.collector("online")
+    expect(connection).to_have_text("Live", timeout=2000)
+    page.context.close()
+
+
+def test_a_partly_silent_zone_shows_what_is_known(browser: Browser, api: ApiServer,
+                                                  publisher: Publisher, layout: Layout) -> None:
+    """One of the quiet zone's two desk nodes is silent: the other's free desk still counts."""
+    publish_busy_hub(publisher, layout)
+    partly = {"stale": True, "at_least": True, "desks_unknown": 4}
+    publisher.zone(zone_state(layout, "quiet", occupied=3, desks_free=1, **partly))
+    page = open_page(browser, api.url + "/")
+    quiet = item(page, "quiet")
+    expect(quiet).to_have_attribute("data-status", "free", timeout=5000)
+    expect(quiet).to_contain_text("Free")
+    expect(quiet).to_contain_text("at least 1 of 8 desks free · 4 not reporting")
+    for wrong in ("Unknown", "just now", "no data"):
+        expect(quiet).not_to_contain_text(wrong)
+    expect(page.locator("#quiet-spot")).to_contain_text("Quiet zone")
+    expect(page.locator("#plan g[data-zone='quiet'] .status")).to_have_text("✓ Free")
+
+    # Every reporting desk taken, four silent: the domain cannot say, and the screen says
+    # what it does know.
+    publisher.zone(zone_state(layout, "quiet", ZoneStatus.UNKNOWN, occupied=4, desks_free=0,
+                              **partly))
+    expect(quiet).to_have_attribute("data-status", "unknown", timeout=2000)
+    expect(quiet).to_contain_text("all 4 reporting desks taken · 4 not reporting")
+    # A people count from a partly silent zone is a lower bound, and says so.
+    publisher.zone(zone_state(layout, "buzz-south", occupied=5, stale=True, at_least=True))
+    expect(item(page, "buzz-south")).to_contain_text("at least 5 of 16 places taken",
+                                                     timeout=2000)
+    page.get_by_role("button", name="Svenska").click()
+    expect(quiet).to_contain_text("alla 4 som rapporterar är upptagna · 4 utan uppgift")
+    publisher.zone(zone_state(layout, "quiet", occupied=3, desks_free=1, **partly))
+    expect(quiet).to_contain_text("minst 1 av 8 skrivbord ledigt · 4 utan uppgift",
+                                  timeout=2000)
+    shoot(page, "tv-sv-partly-silent")
+    page.context.close()
+
+
+def test_suggestions_are_the_domains_with_their_reason(browser: Browser, api: ApiServer,
+                                                       publisher: Publisher,
+                                                       layout: Layout) -> None:
+    publisher.collector("online")
+    for zone in (z for z in layout.zones if z.kind in SEATABLE):
+        publisher.zone(zone_state(layout, zone.id, ZoneStatus.UNKNOWN, occupied=None,
+                                  stale=True))
+    # A lively buzz zone with room is somewhere to talk, never the quiet spot.
+    publisher.zone(zone_state(layout, "buzz-north", occupied=2, laeq=63.5, noise=Noise.LIVELY))
+    publisher.zone(zone_state(layout, "quiet", ZoneStatus.FULL, occupied=8))
+    page = open_page(browser, api.url + "/")
+    expect(page.locator("#talk-spot")).to_have_text("Room to talk: Buzz zone North",
+                                                    timeout=5000)
+    expect(page.locator("#quiet-spot")).to_have_text(
+        "No free quiet seat we can point to right now")
+    # A quiet zone without a level now qualifies by its kind, and says so.
+    publisher.zone(zone_state(layout, "quiet", occupied=2))
+    expect(page.locator("#quiet-spot")).to_have_text(
+        "Free and quiet: Quiet zone · quiet by design — not measured", timeout=2000)
+    expect(page.locator("#quiet-spot strong")).to_have_text("Quiet zone")
+    page.get_by_role("button", name="Svenska").click()
+    expect(page.locator("#quiet-spot")).to_have_text(
+        "Ledigt och lugnt: Tyst zon · tyst enligt reglerna \u2013 ljudet mäts inte")
+    expect(page.locator("#talk-spot")).to_have_text("Plats för samtal: Pratzon norr")
+    page.context.close()
+
+
+def test_header_says_when_the_broker_is_gone(browser: Browser, broker: Mosquitto,
+                                             api: ApiServer, publisher: Publisher,
+                                             layout: Layout) -> None:
+    page = open_busy_hub(browser, api.url, publisher, layout)
+    connection = page.locator("#connection")
+    expect(connection).to_have_text("Live")
+    broker.stop()  # the API's page connection stays up; what feeds it does not
+    expect(connection).to_have_text("Sensors offline — zones unknown", timeout=10000)
+    expect(item(page, "quiet")).to_have_attribute("data-status", "unknown")
     page.context.close()
 
 
 def test_language_switch_and_default_from_config(browser: Browser, api: ApiServer,
                                                  publisher: Publisher, layout: Layout) -> None:
-    publish_busy_hub(publisher, layout)
-    page = open_page(browser, api.url + "/")
-    expect(item(page, "quiet")).to_contain_text("Quiet zone", timeout=5000)
+    page = open_busy_hub(browser, api.url, publisher, layout)
+    expect(item(page, "quiet")).to_contain_text("Quiet zone")
     page.get_by_role("button", name="Svenska").click()
     expect(page.locator("html")).to_have_attribute("lang", "sv")
     expect(item(page, "quiet")).to_contain_text("Tyst zon")
     expect(item(page, "quiet")).to_contain_text("4 av 8 skrivbord lediga")
-    expect(item(page, "lounge")).to_contain_text("senast sedd för 14 min sedan")
+    expect(item(page, "lounge")).to_contain_text("senaste uppgift för 14 min sedan")
+    expect(item(page, "buzz-north")).to_contain_text("Börjar bli fullt")
+    expect(item(page, "buzz-north")).to_contain_text("17 av 24 platser upptagna")
+    expect(item(page, "meet-b")).to_contain_text("Upptaget")
     expect(page.get_by_role("button", name="Svenska")).to_have_attribute("aria-pressed", "true")
-    expect(page.locator("#quiet-spot")).to_have_text("Tystaste lediga platsen nu: Tyst zon")
+    expect(page.locator("#quiet-spot")).to_have_text(
+        "Ledigt och lugnt: Tyst zon · ljudmätaren visar lugnt")
+    expect(page.locator("#talk-spot")).to_have_text("Ledigt för möte: Mötesyta A")
     shoot(page, "tv-sv")
     page.keyboard.press("Shift+Tab")  # the switch is reachable by keyboard
     expect(page.get_by_role("button", name="English")).to_be_focused()
@@ -149,74 +213,29 @@ def test_default_language_comes_from_config(browser: Browser, api_settings: Sett
         server.stop()
 
 
-def assert_fits_one_screen(page: Page, layout: Layout) -> None:
-    assert page.evaluate("document.documentElement.scrollHeight") <= TV["height"]
-    assert page.evaluate("document.documentElement.scrollWidth") <= TV["width"]
-    plan = page.locator("#plan").bounding_box()
-    assert plan and plan["height"] >= 0.6 * TV["height"], f"a small plan: {plan}"
-    sizes = page.evaluate("""() => [...document.querySelectorAll(
-        '#plan g.zone tspan, #zones li span:not(.icon), #suggest p')]
-        .filter((el) => el.textContent.trim() && el.getClientRects().length)
-        .map((el) => [el.textContent.trim(), el.getBoundingClientRect().height])""")
-    small = [(text, round(h)) for text, h in sizes if h < 24]
-    assert not small, f"text under 24 px high on a 1920x1080 TV: {small}"
-    boxes = {name: page.locator(sel).bounding_box() for name, sel in [
-        ("suggestions", "#suggest"), ("plan", "#plan"), ("zones", "#zones"), ("qr", "#qr")]}
-    for a, b in itertools.combinations(boxes, 2):
-        p, q = boxes[a], boxes[b]
-        assert p and q
-        apart = (p["x"] + p["width"] <= q["x"] or q["x"] + q["width"] <= p["x"]
-                 or p["y"] + p["height"] <= q["y"] or q["y"] + q["height"] <= p["y"])
-        assert apart, f"{a} and {b} overlap: {p} {q}"
-    for zone in layout.zones:  # every label stays inside its own zone
-        inside = page.evaluate("""(id) => {
-            const g = document.querySelector(`#plan g[data-zone='${id}']`);
-            const box = g.querySelector('polygon').getBoundingClientRect();
-            return [...g.querySelectorAll('tspan')].every((t) => {
-                const r = t.getBoundingClientRect();
-                return !t.textContent || (r.left >= box.left && r.right <= box.right); });
-        }""", zone.id)
-        assert inside, f"a label spills out of {zone.id}"
-
-
-def test_tv_shows_everything_at_once_in_large_type(browser: Browser, api: ApiServer,
-                                                   publisher: Publisher,
-                                                   layout: Layout) -> None:
-    """Read from a few metres: no scrolling, a big plan, and nothing small on it."""
-    publish_busy_hub(publisher, layout)
-    page = open_page(browser, api.url + "/", TV)
-    expect(item(page, "lounge")).to_contain_text("last seen 14 min ago", timeout=5000)
-    assert_fits_one_screen(page, layout)
-    publisher.collector("offline")  # every list item gets a second line: still fits
-    expect(item(page, "quiet")).to_contain_text("last seen", timeout=2000)
-    assert_fits_one_screen(page, layout)
-    page.context.close()
-
-
-def test_phone_layout_puts_the_list_first(browser: Browser, api: ApiServer,
-                                          publisher: Publisher, layout: Layout) -> None:
-    publish_busy_hub(publisher, layout)
-    page = open_page(browser, api.url + "/?lang=sv", PHONE)
-    expect(item(page, "quiet")).to_have_attribute("data-status", "free", timeout=5000)
-    list_box = page.locator("#zones").bounding_box()
-    plan_box = page.locator("#plan").bounding_box()
-    assert list_box and plan_box and list_box["y"] < plan_box["y"]
-    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    shoot(page, "phone-sv")
+def test_both_languages_have_the_same_phrases(browser: Browser, api: ApiServer) -> None:
+    page = open_page(browser, api.url + "/")
+    mismatch = page.evaluate("""async () => {
+        const { STRINGS } = await import('/static/i18n.js');
+        const shape = (v) => typeof v === 'function' ? `fn/${v.length}`
+            : typeof v === 'object' ? Object.fromEntries(Object.entries(v).sort()
+                .map(([k, x]) => [k, shape(x)])) : typeof v;
+        const en = JSON.stringify(shape(STRINGS.en)), sv = JSON.stringify(shape(STRINGS.sv));
+        return en === sv ? null : [en, sv];
+    }""")
+    assert mismatch is None, f"en and sv differ in keys or arguments: {mismatch}"
     page.context.close()
 
 
 def test_screen_says_when_it_reconnects(browser: Browser, api_settings: Settings,
                                         api: ApiServer, publisher: Publisher,
                                         layout: Layout) -> None:
-    publish_busy_hub(publisher, layout)
-    page = open_page(browser, api.url + "/")
+    page = open_busy_hub(browser, api.url, publisher, layout)
     connection = page.locator("#connection")
-    expect(connection).to_have_text("Live", timeout=5000)
+    expect(connection).to_have_text("Live")
     api.stop()
-    expect(connection).to_have_text("Connection lost, reconnecting…", timeout=5000)
-    low = [(text, round(r, 2)) for text, r in page.evaluate(CONTRAST_JS) if r < 4.5]
-    assert not low, f"below WCAG AA 4.5:1 while reconnecting: {low}"
+    expect(connection).to_have_text("Connection lost — reconnecting…", timeout=5000)
+    expect(connection).to_have_attribute("data-state", "reconnecting")
     shoot(page, "tv-reconnecting")
     again = start_api(api_settings, layout)
     try:
@@ -238,15 +257,17 @@ def test_a_long_lost_connection_turns_every_zone_unknown(browser: Browser, api: 
     quiet = item(page, "quiet")
     expect(quiet).to_have_attribute("data-status", "free", timeout=5000)
     api.stop()
-    expect(page.locator("#connection")).to_have_text("Connection lost, reconnecting…",
+    expect(page.locator("#connection")).to_have_text("Connection lost — reconnecting…",
                                                      timeout=5000)
     page.clock.fast_forward("00:10")
     expect(quiet).to_have_attribute("data-status", "free")  # a short drop changes nothing
     page.clock.fast_forward("00:10")
     expect(quiet).to_have_attribute("data-status", "unknown", timeout=2000)
+    expect(quiet).not_to_contain_text("desks free")
     expect(item(page, "buzz-south")).to_have_attribute("data-status", "unknown")
     expect(page.locator("#plan g[data-desk='q-02']")).to_have_attribute("data-status", "unknown")
-    expect(page.locator("#quiet-spot")).to_have_text("No free quiet spot known right now")
+    expect(page.locator("#quiet-spot")).to_have_text(
+        "No free quiet seat we can point to right now")
     page.context.close()
 
 
@@ -255,82 +276,6 @@ def test_qr_code_is_served_as_svg(browser: Browser, api: ApiServer) -> None:
     img = page.locator("#qr-image")
     expect(img).to_have_attribute("alt", "QR code that opens this page", timeout=5000)
     assert page.evaluate("document.getElementById('qr-image').naturalWidth") > 0
-    page.context.close()
-
-
-CONTRAST_JS = """() => {
-  const parse = (c) => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
-  const lum = (rgb) => {
-    const [r, g, b] = rgb.map((v) => { v /= 255;
-      return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); });
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
-  };
-  const ratio = (a, b) => { const [hi, lo] = [lum(a), lum(b)].sort((x, y) => y - x);
-    return (hi + 0.05) / (lo + 0.05); };
-  const bg = (el) => {
-    for (; el; el = el.parentElement) {
-      const c = getComputedStyle(el).backgroundColor;
-      if (c !== "transparent" && !/,\\s*0\\)$/.test(c)) return parse(c);
-    }
-    return [255, 255, 255];
-  };
-  const out = [];
-  const html = "h1, h2, #connection, #suggest p, #suggest strong, #offline, #zones li span, " +
-    "#qr p, #languages button";
-  for (const el of document.querySelectorAll(html)) {
-    if (!el.textContent.trim() || el.offsetParent === null) continue;
-    const fg = parse(getComputedStyle(el).color);
-    out.push([el.textContent.trim().slice(0, 40), ratio(fg, bg(el))]);
-  }
-  for (const g of document.querySelectorAll("#plan g.zone")) {
-    const fill = getComputedStyle(g.querySelector("polygon")).fill;
-    if (!fill.startsWith("rgb")) continue;  // the hatched "unknown" pattern, outlined text
-    for (const t of g.querySelectorAll("tspan")) {
-      const fg = parse(getComputedStyle(t).fill);
-      if (t.textContent) out.push(["plan: " + t.textContent, ratio(fg, parse(fill))]);
-    }
-  }
-  for (const g of document.querySelectorAll("#plan g.desk")) {
-    const fg = parse(getComputedStyle(g.querySelector("text")).fill);
-    const disc = parse(getComputedStyle(g.querySelector("circle")).fill);
-    out.push(["desk " + g.dataset.status, ratio(fg, disc)]);
-  }
-  return out;
-}"""
-
-
-@pytest.mark.parametrize("lang", ["en", "sv"])
-def test_text_meets_wcag_aa_contrast_and_shows_no_internals(browser: Browser, api: ApiServer,
-                                                            publisher: Publisher,
-                                                            layout: Layout, lang: str) -> None:
-    publish_busy_hub(publisher, layout)
-    page = open_page(browser, f"{api.url}/?lang={lang}")
-    expect(item(page, "quiet")).to_have_attribute("data-status", "free", timeout=5000)
-    measured = page.evaluate(CONTRAST_JS)
-    assert len(measured) > 30, "the check must see the list, the plan and the header"
-    low = [(text, round(r, 2)) for text, r in measured if r < 4.5]
-    assert not low, f"below WCAG AA 4.5:1: {low}"
-    html = page.content()
-    for node in layout.nodes:
-        if layout.zone(node.id) is None:  # some meeting nodes share their zone's id
-            whole_id = rf"(?<![\w-]){re.escape(node.id)}(?![\w-])"
-            assert not re.search(whole_id, html), f"node id {node.id} on the screen"
-    page.context.close()
-
-
-@pytest.mark.parametrize(("lang", "size"), [("en", TV), ("sv", PHONE)],
-                         ids=["en-tv", "sv-phone"])
-def test_axe_finds_no_wcag_aa_violations(browser: Browser, api: ApiServer, publisher: Publisher,
-                                         layout: Layout, lang: str,
-                                         size: dict[str, int]) -> None:
-    """axe-core (shipped in the wheel, nothing downloaded) on the live page, all states shown."""
-    publish_busy_hub(publisher, layout)
-    page = open_page(browser, f"{api.url}/?lang={lang}", size)
-    expect(item(page, "lounge")).to_have_attribute("data-status", "unknown", timeout=5000)
-    expect(page.locator("#connection")).not_to_have_attribute("data-state", "connecting")
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": [
-        "wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]}})
-    assert results.violations_count == 0, results.generate_report()
     page.context.close()
 
 
