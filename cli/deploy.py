@@ -8,9 +8,11 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
+from deploy.backup import BackupError, backup, restore
 from deploy.certs import CertError, TlsFiles, create_ca, expires, issue_server_cert, server_names
 from deploy.compose import RenderInputs, render_broker
 from hubsense.files import write_private
@@ -134,7 +136,7 @@ def _run(fn: Command) -> Command:
     def run(args: argparse.Namespace) -> int:
         try:
             return fn(args)
-        except (CertError, ValueError, OSError) as exc:
+        except (CertError, BackupError, ValueError, OSError) as exc:
             print(f"hubsense: {exc}", file=sys.stderr)
             return 2
 
@@ -177,3 +179,35 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ren.add_argument("--nodes", required=True, help="hashed node logins (user:$7$… lines)")
     ren.add_argument("--simulator", help="plaintext node:password lines of simulated nodes")
     ren.set_defaults(fn=_run(_broker_render))
+
+
+def _backup(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
+    out = Path(args.out or f"hubsense-backup-{time.strftime('%Y%m%d-%H%M%S')}.tar.gz")
+    summary = backup(settings, out, config_file=Path(args.config) if args.config else None)
+    print(f"{out}: {summary.total:,} points in {len(summary.points)} series, "
+          f"{len(summary.files)} files; it holds secrets: keep it as you keep .env")
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
+    summary = restore(settings, Path(args.archive), force=args.force)
+    print(f"restored {summary.total:,} points and {len(summary.files)} files into "
+          f"{settings.influx.url} ({settings.influx.database}); run `hubsense rollup` only if "
+          "the backup predates the last rollups")
+    return 0
+
+
+def register_backup(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    b = sub.add_parser("backup", help="the database, every layout version and the settings "
+                                      "in one archive")
+    b.add_argument("-c", "--config", help="TOML config file (or HUBSENSE_CONFIG)")
+    b.add_argument("--out", help="the archive (default: hubsense-backup-<time>.tar.gz)")
+    b.set_defaults(fn=_run(_backup))
+    r = sub.add_parser("restore", help="bring a backup into a fresh site")
+    r.add_argument("archive")
+    r.add_argument("-c", "--config", help="TOML config file of the site to restore into")
+    r.add_argument("--force", action="store_true",
+                   help="add to a database that holds data, replace differing layout files")
+    r.set_defaults(fn=_run(_restore))

@@ -84,12 +84,14 @@ def build_parser() -> argparse.ArgumentParser:
     sim.set_defaults(fn=_cmd_simulate)
 
     from cli.deploy import register as register_deploy
+    from cli.deploy import register_backup
     from cli.layout import register as register_layout
     from cli.reports import register
 
     register_layout(sub)
     register(sub)
     register_deploy(sub)
+    register_backup(sub)
     return p
 
 

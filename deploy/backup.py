@@ -212,9 +212,10 @@ def _ensure_rp(db: InfluxV1, rp: str) -> None:
 def _layout_target(settings: Settings, name: str) -> Path | None:
     if name == "layouts/layout.yaml":
         return settings.layout
-    if name.startswith("layouts/versions/"):
-        return versions_dir(settings.layout) / name.removeprefix("layouts/versions/")
-    return None  # layouts/earlier/: listed files; the current version has them in versions/
+    for prefix in ("layouts/versions/", "layouts/earlier/"):
+        if name.startswith(prefix):  # earlier versions: found there by themselves
+            return versions_dir(settings.layout) / name.removeprefix(prefix)
+    return None
 
 
 def _write(target: Path, data: bytes, force: bool) -> None:

@@ -118,9 +118,10 @@ class InfluxV1:
         # CREATE DATABASE is idempotent; the name is validated by settings.
         self._post_query(f'CREATE DATABASE "{self.cfg.database}"', db=None)
 
-    def write_lines(self, body: bytes | str, rp: str | None = None) -> None:
-        """Write line protocol (ms precision), into retention policy `rp` if given."""
-        params = {"db": self.cfg.database, "precision": "ms"}
+    def write_lines(self, body: bytes | str, rp: str | None = None,
+                    precision: str = "ms") -> None:
+        """Write line protocol (ms precision unless said), into retention policy `rp`."""
+        params = {"db": self.cfg.database, "precision": precision}
         if rp is not None:
             params["rp"] = rp
         try:
