@@ -12,11 +12,15 @@ from devstack.processes import Child, Server, require_free
 class InfluxDB(Server):
     name = "influxd"
 
-    def __init__(self, workdir: Path, port: int, rpc_port: int, host: str = "127.0.0.1") -> None:
+    def __init__(self, workdir: Path, port: int, rpc_port: int, host: str = "127.0.0.1",
+                 compact_soon: bool = False) -> None:
         self.workdir = workdir
         self.host = host
         self.port = port
         self.rpc_port = rpc_port
+        # Compact the cache into TSM files within seconds (bench/disk_growth.py measures
+        # the size data settles at; a server does this after minutes to hours).
+        self.compact_soon = compact_soon
         self.child: Child | None = None
 
     @property
@@ -42,6 +46,8 @@ bind-address = "{self.host}:{self.rpc_port}"
   query-log-enabled = false
   # Make every write durable before it is acknowledged.
   wal-fsync-delay = "0s"
+{'  cache-snapshot-write-cold-duration = "1s"' if self.compact_soon else ""}
+{'  compact-full-write-cold-duration = "2s"' if self.compact_soon else ""}
 
 [coordinator]
   # Bound what one query may cost (reports refuse larger ranges before this).
