@@ -37,7 +37,7 @@ def moved(src: Path, dest: Path) -> Path:
     data = yaml.safe_load(src.read_text())
     for d in data["desks"]:
         if d["id"] == DESK:
-            d["zone"], d["position"] = "lounge", [130, 500]
+            d["zone"], d["position"] = "lounge", [700, 500]
     dest.write_text(yaml.safe_dump(data, sort_keys=False))
     return dest
 

@@ -43,8 +43,10 @@ def version(layout: Layout, n: int, effective: date | None, **change: Any) -> La
 def old_and_new(layout: Layout) -> tuple[Layout, Layout]:
     """v1 from October: buzz-north for 12 and a pod zone; v2 from Wednesday: 24, no pods."""
     pods = {"id": "pods", "name": "Pods", "kind": "quiet_zone", "capacity": 4,
-            "shape": [[0, 0], [10, 0], [10, 10]]}
-    old = version(layout, 1, date(2026, 10, 1), add=[pods], **{"buzz-north": {"capacity": 12}})
+            "shape": [[600, 450], [620, 450], [620, 600], [600, 600]]}  # off the entrance
+    old = version(layout, 1, date(2026, 10, 1), add=[pods], **{
+        "buzz-north": {"capacity": 12},
+        "entrance": {"shape": [[0, 450], [600, 450], [600, 600], [0, 600]]}})
     return old, version(layout, 2, WED)
 
 
