@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sys
+import socket
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -99,20 +100,29 @@ class ApiServer:
     server: uvicorn.Server
     thread: threading.Thread
     url: str
+    sock: socket.socket
 
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(10)
+        self.sock.close()
         assert not self.thread.is_alive(), "uvicorn did not stop"
 
 
 def start_api(settings: Settings, layout: Layout) -> ApiServer:
+    """The app on a socket bound here, on a port the kernel picks: no other test run on
+    the machine can take the port between choosing it and listening on it."""
     app = create_app(settings, layout)
-    server = api_server(app, settings.api.host, settings.api.port, log_level="warning")
-    thread = threading.Thread(target=server.run, name="uvicorn", daemon=True)
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((settings.api.host, 0))
+    port = sock.getsockname()[1]
+    server = api_server(app, settings.api.host, port, log_level="warning")
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="uvicorn",
+                              daemon=True)
     thread.start()
     wait_until(lambda: server.started, 10, "api", thread.is_alive)
-    return ApiServer(app, server, thread, f"http://{settings.api.host}:{settings.api.port}")
+    return ApiServer(app, server, thread, f"http://{settings.api.host}:{port}", sock)
 
 
 @pytest.fixture
