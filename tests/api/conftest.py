@@ -7,8 +7,8 @@ collector publishes it: that is the contract, not a mock of it.
 from __future__ import annotations
 
 import json
-import sys
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -102,6 +102,10 @@ class ApiServer:
     url: str
     sock: socket.socket
 
+    @property
+    def port(self) -> int:
+        return int(self.sock.getsockname()[1])
+
     def stop(self) -> None:
         self.server.should_exit = True
         self.thread.join(10)
@@ -109,13 +113,14 @@ class ApiServer:
         assert not self.thread.is_alive(), "uvicorn did not stop"
 
 
-def start_api(settings: Settings, layout: Layout) -> ApiServer:
-    """The app on a socket bound here, on a port the kernel picks: no other test run on
-    the machine can take the port between choosing it and listening on it."""
+def start_api(settings: Settings, layout: Layout, port: int = 0) -> ApiServer:
+    """The app on a socket bound here, on a port the kernel picks (or `port`, to come
+    back where a stopped one was): no other test run on the machine can take the port
+    between choosing it and listening on it."""
     app = create_app(settings, layout)
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((settings.api.host, 0))
+    sock.bind((settings.api.host, port))
     port = sock.getsockname()[1]
     server = api_server(app, settings.api.host, port, log_level="warning")
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, name="uvicorn",

@@ -233,11 +233,12 @@ def test_screen_says_when_it_reconnects(browser: Browser, api_settings: Settings
     page = open_busy_hub(browser, api.url, publisher, layout)
     connection = page.locator("#connection")
     expect(connection).to_have_text("Live")
+    port = api.port
     api.stop()
     expect(connection).to_have_text("Connection lost — reconnecting…", timeout=5000)
     expect(connection).to_have_attribute("data-state", "reconnecting")
     shoot(page, "tv-reconnecting")
-    again = start_api(api_settings, layout)
+    again = start_api(api_settings, layout, port)
     try:
         expect(connection).to_have_text("Live", timeout=10000)
         expect(item(page, "quiet")).to_have_attribute("data-status", "free")
