@@ -118,50 +118,55 @@ class LiveState:
         """Take one retained message; a bad one is logged, counted and dropped."""
         try:
             with self._lock:
-                self._apply(topic, payload)
+                news = self._apply(topic, payload)
         except (ValueError, ValidationError) as exc:
             reason = exc.reason if isinstance(exc, Rejected) else "bad_payload"
             self.rejected[reason] += 1
             log.warning("dropped state message on %s: %s", topic, exc)
             return False
-        self._changed()
+        if news:
+            self._changed()
         return True
 
-    def _apply(self, topic: str, payload: bytes) -> None:
+    def _apply(self, topic: str, payload: bytes) -> bool:
+        """Store the message; False if it repeats what is stored (the collector's beat
+        republishes every zone for Home Assistant: no news for the screens)."""
         if not topic.startswith(self._prefix):
             raise Rejected("bad_topic", "not this site")
         parts = topic[len(self._prefix):].split("/")
         if parts == ["collector", "status"]:
             self._collector_online = payload == ONLINE
-            return
+            return True
         if parts == ["collector", "heartbeat"]:
             self._beat = _beat(payload)
-            return
+            return True
         if len(parts) != 3 or parts[0] != "state" or not ID_RE.fullmatch(parts[2]):
             raise Rejected("bad_topic", "not a state topic")
         what, ident = parts[1], parts[2]
         if what == "zone" and self.layout.zone(ident) is not None:
-            self._store(self._zones, ident, payload, ZoneState.model_validate_json)
-        elif what == "desk" and ident in self._desk_ids:
-            self._store(self._desks, ident, payload, DeskState.model_validate_json)
-        elif what == "node" and self.layout.node(ident) is not None:
-            self._store(self._nodes, ident, payload,
-                        lambda raw: NodeHealth.model_validate(_with_id(raw, ident)))
-        elif what in ("zone", "desk", "node"):
+            return self._store(self._zones, ident, payload, ZoneState.model_validate_json)
+        if what == "desk" and ident in self._desk_ids:
+            return self._store(self._desks, ident, payload, DeskState.model_validate_json)
+        if what == "node" and self.layout.node(ident) is not None:
+            return self._store(self._nodes, ident, payload,
+                               lambda raw: NodeHealth.model_validate(_with_id(raw, ident)))
+        if what in ("zone", "desk", "node"):
             raise Rejected("unknown_id", f"{what} '{ident}' is not in the layout")
-        else:
-            raise Rejected("bad_topic", f"unknown state kind '{what}'")
+        raise Rejected("bad_topic", f"unknown state kind '{what}'")
 
     @staticmethod
     def _store(store: dict[str, M], ident: str, payload: bytes,
-               parse: Callable[[bytes], M]) -> None:
+               parse: Callable[[bytes], M]) -> bool:
+        """Keep the value; False if it is the one already kept."""
         if not payload:  # a cleared retained message
-            store.pop(ident, None)
-            return
+            return store.pop(ident, None) is not None
         value = parse(payload)
         if value.id != ident:
             raise Rejected("bad_payload", f"id does not match topic '{ident}'")
+        if store.get(ident) == value:
+            return False
         store[ident] = value
+        return True
 
     def _changed(self) -> None:
         with self._lock:

@@ -6,11 +6,26 @@ there is no second state topic to keep in step. The entities follow what the
 layout observes: occupancy and people count where a presence or count input
 observes the zone, noise (category and LAeq) where a microphone does.
 
-Honest data holds in Home Assistant too: the templates render `None` (which
-Home Assistant's MQTT binary sensor and sensor take as *unknown*) for an
-unknown or stale zone, never "free" or 0 on the strength of a dead sensor,
-and availability follows the collector's own status topic, so every entity is
-*unavailable* while the collector is down.
+Honest data holds in Home Assistant too (checked against a real Home
+Assistant 2024.3.3 by bench/homeassistant_check.py; docs/home-assistant.md):
+
+- An entity shows a value only when the zone's live sensors say so: occupancy
+  ON as soon as one live sensor sees someone; OFF and the people count only
+  when none that counts people or desks is silent (the domain's `at_least`
+  says the count is a lower bound); the noise while its microphone is live.
+- Otherwise it is *unknown*: the template renders "None", which Home
+  Assistant's MQTT binary sensor and its numeric sensors (people, LAeq) take as
+  unknown (PAYLOAD_NONE in binary_sensor.py and sensor.py `_update_state`).
+- The noise sensor (device class enum) is *unavailable* instead: in Home
+  Assistant 2024.3 an MQTT enum sensor has no unknown (it shows any rendered
+  text, "None" included, and drops `options`), so an availability entry on the
+  zone state says offline while the zone has no live level.
+- Every entity is *unavailable* while the collector is down (its status topic)
+  and while it hangs, by the API's rule (`hubsense.state.collector_live`): its
+  heartbeat older than `stale_factor` beats by Home Assistant's clock (a
+  retained one, read after Home Assistant restarts) makes an availability
+  entry say offline, and since each beat also sends every zone's state again
+  (collector/live.py), no state for that long expires them (`expire_after`).
 
 Config topics are `<prefix>/<component>/hubsense_<site>/<zone>_<entity>/config`
 (Home Assistant's `<discovery_prefix>/<component>/[<node_id>/]<object_id>/config`).
@@ -23,6 +38,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,25 +46,34 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.subscribeoptions import SubscribeOptions
 
 from hubsense import __version__
-from hubsense.contract import collector_status_topic, state_topic
+from hubsense.contract import collector_heartbeat_topic, collector_status_topic, state_topic
 from hubsense.layout import Layout, Measure, Zone
+from hubsense.state import Noise
 
 log = logging.getLogger(__name__)
 
-# Unknown (no reading) or stale (a sensor silent): HA shows "unknown", not "off".
+# Someone seen by a live sensor is there whatever a silent one would say; "nobody"
+# and a count are known only when the count is not a lower bound (hubsense.state).
+_COMPLETE = "not value_json.at_least"
 OCCUPANCY_TEMPLATE = (
-    "{% if value_json.occupied is none or value_json.status == 'unknown' %}None"
-    "{% elif value_json.occupied > 0 %}ON"
-    "{% elif value_json.stale %}None"
-    "{% else %}OFF{% endif %}"
+    "{% if value_json.occupied is number and value_json.occupied > 0 %}ON"
+    "{% elif value_json.occupied == 0 and " + _COMPLETE + " %}OFF"
+    "{% else %}None{% endif %}"
 )
-# A stale zone's count covers only its live sensors: a lower bound, not the count.
-PEOPLE_TEMPLATE = (
-    "{% if value_json.occupied is none or value_json.stale %}None"
-    "{% else %}{{ value_json.occupied }}{% endif %}"
-)
-NOISE_TEMPLATE = "{{ value_json.noise if value_json.noise is not none else 'None' }}"
-LAEQ_TEMPLATE = "{{ value_json.laeq if value_json.laeq is not none else 'None' }}"
+PEOPLE_TEMPLATE = ("{{ value_json.occupied if value_json.occupied is number and "
+                   + _COMPLETE + " else 'None' }}")
+NOISE_OPTIONS = [n.value for n in Noise]
+_NOISE_KNOWN = f"value_json.noise in {NOISE_OPTIONS!r}"
+NOISE_TEMPLATE = "{{ value_json.noise if " + _NOISE_KNOWN + " else 'None' }}"
+LAEQ_TEMPLATE = "{{ value_json.laeq if value_json.laeq is number else 'None' }}"
+
+
+def beating(stale_factor: float) -> str:
+    """The collector's heartbeat is younger than `stale_factor` beats by Home Assistant's
+    clock (hosts on NTP): `hubsense.state.collector_live`, in Jinja."""
+    return ("{{ 'online' if value_json.ts is number and value_json.every_s is number and "
+            "as_timestamp(now()) * 1000 - value_json.ts <= "
+            f"{stale_factor} * value_json.every_s * 1000 else 'offline' }}}}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,6 +83,8 @@ class Entity:
     name: str
     template: str
     extra: tuple[tuple[str, Any], ...] = ()
+    # What the zone state must say for the entity to be available at all.
+    needs: str | None = None
 
 
 OCCUPANCY = Entity("binary_sensor", "occupancy", "Occupancy", OCCUPANCY_TEMPLATE,
@@ -66,7 +93,7 @@ OCCUPANCY = Entity("binary_sensor", "occupancy", "Occupancy", OCCUPANCY_TEMPLATE
 PEOPLE = Entity("sensor", "people", "People", PEOPLE_TEMPLATE,
                 (("state_class", "measurement"), ("icon", "mdi:account-group")))
 NOISE = Entity("sensor", "noise", "Noise", NOISE_TEMPLATE,
-               (("device_class", "enum"), ("options", ["calm", "lively", "loud"])))
+               (("device_class", "enum"), ("options", NOISE_OPTIONS)), needs=_NOISE_KNOWN)
 LAEQ = Entity("sensor", "laeq", "Noise level", LAEQ_TEMPLATE,
               (("device_class", "sound_pressure"), ("unit_of_measurement", "dBA"),
                ("state_class", "measurement")))
@@ -83,13 +110,24 @@ def zone_entities(layout: Layout, zone: Zone) -> list[Entity]:
     return out
 
 
+def _entry(topic: str, template: str | None = None) -> dict[str, str]:
+    """An availability entry: `online` / `offline` on `topic`, or rendered from it."""
+    out = {"topic": topic, "payload_available": "online", "payload_not_available": "offline"}
+    if template:
+        out["value_template"] = template
+    return out
+
+
 class Discovery:
     """Publish the discovery configs and clear the ones the layout no longer has."""
 
-    def __init__(self, layout: Layout, prefix: str, enabled: bool = True) -> None:
+    def __init__(self, layout: Layout, prefix: str, stale_factor: float, heartbeat_s: float,
+                 enabled: bool = True) -> None:
         self.layout = layout
         self.site = layout.site.id
         self.prefix = prefix
+        self.stale_factor = stale_factor
+        self.heartbeat_s = heartbeat_s
         self.enabled = enabled
         self.node_id = f"hubsense_{self.site}"
         self.configs: dict[str, dict[str, Any]] = (
@@ -113,15 +151,21 @@ class Discovery:
 
     def config(self, e: Entity, z: Zone) -> dict[str, Any]:
         uid = f"{self.node_id}_{z.id}_{e.key}"
+        zone = state_topic(self.site, "zone", z.id)
+        available = [_entry(collector_status_topic(self.site)),
+                     _entry(collector_heartbeat_topic(self.site), beating(self.stale_factor))]
+        if e.needs:
+            available.append(_entry(zone, f"{{{{ 'online' if {e.needs} else 'offline' }}}}"))
         return {
             "name": e.name,
             "unique_id": uid,
-            "state_topic": state_topic(self.site, "zone", z.id),
+            "state_topic": zone,
             "value_template": e.template,
             "qos": 1,
-            "availability": [{"topic": collector_status_topic(self.site),
-                              "payload_available": "online",
-                              "payload_not_available": "offline"}],
+            # Every entry must say available (Home Assistant's default: the latest to speak).
+            "availability_mode": "all",
+            "availability": available,
+            "expire_after": math.ceil(self.stale_factor * self.heartbeat_s),
             "device": {"identifiers": [f"{self.node_id}_{z.id}"], "name": z.name.en,
                        "manufacturer": "hubsense", "model": z.kind.value.replace("_", " "),
                        "suggested_area": z.name.en},

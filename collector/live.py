@@ -5,7 +5,9 @@ The timer is what turns a silent or offline node's zone stale without any new
 message: silence is news too. The same loop beats the collector's own
 heartbeat (retained on MQTT and as a point), so the API can tell a hung
 collector from a quiet site and reports count the time it was not running as
-unknown.
+unknown. Each beat also sends every zone's state again, unchanged, for Home
+Assistant, which can only notice silence on an entity's own state topic
+(`expire_after`, collector/discovery.py).
 """
 
 from __future__ import annotations
@@ -169,6 +171,9 @@ class LiveState:
         ms = int(now * 1000)
         self._publish(collector_heartbeat_topic(self.site),
                       json.dumps({"ts": ms, "every_s": self.heartbeat_s}).encode())
+        if not started:  # the first beat follows the first evaluation, which sent them all
+            for zone_id, z in list(self._zones.items()):
+                self._send(state_topic(self.site, "zone", zone_id), z.model_dump_json())
         self._emit([self.points.collector_heartbeat(self.heartbeat_s, started, ms)])
 
     def evaluate(self) -> None:

@@ -71,7 +71,8 @@ class Collector:
             self.live = LiveState(SiteTracker(self.layout, Thresholds.of(settings.state)),
                                   points, self.metrics, self._publish_state, self.writer.put,
                                   clock, cfg.evaluate_interval_s, cfg.heartbeat_s)
-            self.discovery = Discovery(self.layout, cfg.ha_prefix, cfg.ha_discovery)
+            self.discovery = Discovery(self.layout, cfg.ha_prefix, settings.state.stale_factor,
+                                       cfg.heartbeat_s, cfg.ha_discovery)
         # In a share group the points stream feeds no live state: the owner's own
         # whole-stream connection does (collector/sharing.py).
         self.ingest = Ingest(table, self.metrics, clock, points=points,

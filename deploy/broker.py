@@ -22,7 +22,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from hubsense.contract import MAX_PACKET_SIZE, ROOT, collector_status_topic
+from hubsense.contract import (
+    MAX_PACKET_SIZE,
+    ROOT,
+    collector_heartbeat_topic,
+    collector_status_topic,
+)
 
 # Persistence: Mosquitto writes its in-memory state (sessions, queued and
 # retained messages) every second; a broker killed without warning loses at
@@ -127,6 +132,7 @@ def _rules(role: Role, site: str, ha_prefix: str) -> list[str]:
         # Home Assistant announces itself on <prefix>/status; that is all it may write.
         return [f"topic read {discovery}", f"topic read {site_root}/state/#",
                 f"topic read {collector_status_topic(site)}",
+                f"topic read {collector_heartbeat_topic(site)}",
                 f"topic write {ha_prefix}/status"]
     return ["topic readwrite #"]
 

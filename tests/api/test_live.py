@@ -54,6 +54,21 @@ def test_snapshot_is_cached_until_a_change(layout: Layout) -> None:
     assert next(d for d in second.desks if d.id == "q-01").status is DeskStatus.FREE
 
 
+def test_a_zone_sent_again_unchanged_wakes_no_stream(layout: Layout) -> None:
+    # The collector's beat repeats every zone for Home Assistant (collector/live.py).
+    live = online(layout)
+    woken: list[int] = []
+    live.on_change(lambda: woken.append(1))
+    topic = state_topic(layout.site.id, "zone", "quiet")
+    payload = zone_state(layout, "quiet").model_dump_json().encode()
+    live.apply(topic, payload)
+    before, n = live.snapshot(), len(woken)
+    assert live.apply(topic, payload)
+    assert len(woken) == n and live.snapshot() is before
+    live.apply(topic, zone_state(layout, "quiet", occupied=3).model_dump_json().encode())
+    assert len(woken) == n + 1 and live.snapshot().version > before.version
+
+
 def test_rejections_are_counted_by_reason(layout: Layout) -> None:
     live = online(layout)
     site = layout.site.id

@@ -7,6 +7,7 @@ import json
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -91,6 +92,7 @@ class NodeSim:
     def __init__(self, broker: Mosquitto) -> None:
         self.seq = 0
         self.retained: dict[str, bytes] = {}
+        self.received: Counter[str] = Counter()  # messages per topic, repeats included
         self._lock = threading.Lock()
         self.client = mqtt.Client(CallbackAPIVersion.VERSION2, client_id=f"t-{uuid.uuid4().hex}",
                                   protocol=mqtt.MQTTv5)
@@ -104,10 +106,15 @@ class NodeSim:
     def _on_message(self, _c: Any, _u: Any, msg: mqtt.MQTTMessage) -> None:
         with self._lock:
             self.retained[msg.topic] = msg.payload
+            self.received[msg.topic] += 1
 
     def get(self, topic: str) -> bytes | None:
         with self._lock:
             return self.retained.get(topic)
+
+    def count(self, topic: str) -> int:
+        with self._lock:
+            return self.received[topic]
 
     def state(self, what: str, ident: str) -> dict[str, Any] | None:
         raw = self.get(f"{ROOT}/{SITE}/state/{what}/{ident}")

@@ -10,7 +10,14 @@ import time
 import pytest
 
 from collector.service import Collector
-from hubsense.contract import ROOT, Reject, collector_heartbeat_topic, input_topic, node_topic
+from hubsense.contract import (
+    ROOT,
+    Reject,
+    collector_heartbeat_topic,
+    input_topic,
+    node_topic,
+    state_topic,
+)
 from hubsense.influx import InfluxV1
 from reports.passages import Sample, entries
 from tests.collector.conftest import SITE, FakeClock, NodeSim, count, measurements, wait_for
@@ -227,3 +234,17 @@ def test_the_collector_beats_on_mqtt_and_in_influxdb(
     rows = influx.query('SELECT * FROM "collector_heartbeat"')[0].rows()
     assert [r["started"] for r in rows] == [True, False]
     assert json.loads(tester.get(topic) or b"{}")["ts"] > first["ts"]
+
+
+def test_each_beat_sends_every_zone_again_unchanged(
+        collector: Collector, tester: NodeSim, clock: FakeClock) -> None:
+    # For Home Assistant, which notices silence only on an entity's own state topic.
+    topic = state_topic(SITE, "zone", "lounge")
+    first = wait_for(lambda: tester.get(topic), what="the lounge's state")
+    sent = tester.count(topic)
+    clock.offset = 10  # evaluations but no beat: nothing new, nothing sent
+    time.sleep(0.5)
+    assert tester.count(topic) == sent
+    clock.offset = 31
+    wait_for(lambda: tester.count(topic) > sent, what="the lounge again with the beat")
+    assert tester.get(topic) == first
