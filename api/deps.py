@@ -1,4 +1,5 @@
-"""Dependencies the routes share: the live state, the layout, the settings, InfluxDB, a period."""
+"""Dependencies the routes share: the live state, the layout, the settings, InfluxDB, the
+reports service, a period."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from hubsense.influx import InfluxV1
 from hubsense.layout import Layout
 from hubsense.settings import Settings
 from reports.hours import Period, period_of
+from reports.service import ReportService
 
 
 def get_live(request: Request) -> LiveState:
@@ -48,6 +50,14 @@ def get_influx(request: Request) -> InfluxV1:
 
 
 InfluxDep = Annotated[InfluxV1, Depends(get_influx)]
+
+
+def get_reports(request: Request, db: InfluxDep) -> ReportService:
+    """The reports service over the app's InfluxDB client, layout versions and settings."""
+    return ReportService(db, request.app.state.versions, request.app.state.settings)
+
+
+ReportsDep = Annotated[ReportService, Depends(get_reports)]
 
 
 def get_period(

@@ -71,3 +71,9 @@ EVENT_REPORTS_CSV = (
 EVENT: dict[str, Any] = {"id": "demo-night-20261118", "name": "Demo night",
                          "start": "2026-11-18T17:00:00Z", "end": "2026-11-18T20:00:00Z",
                          "zones": ["buzz-north"]}
+
+ACOUSTICS: dict[str, Any] = {}
+ACOUSTICS_CSV = ""
+ACCURACY: dict[str, Any] = {}
+ACCURACY_CSV = ""
+CHECK: dict[str, Any] = {}

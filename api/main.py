@@ -22,7 +22,7 @@ from api.hosts import TrustedHosts, trusted_hosts
 from api.live import LiveState
 from api.models import Message
 from api.ratelimit import RateLimit
-from api.routes import desks, events, health, nodes, reports, screen, site, stream, zones
+from api.routes import checks, desks, events, health, nodes, reports, screen, site, stream, zones
 from api.routes.screen import STATIC
 from api.subscriber import StateSubscriber
 from api.validation import document_validation_errors, invalid_request
@@ -76,7 +76,8 @@ def create_app(settings: Settings, layout: Layout) -> FastAPI:
     app.state.versions = load_versions(layout, settings.report)
     app.state.live = live
     app.state.changes = changes
-    for module in (zones, desks, site, stream, nodes, reports, events, health, screen):
+    for module in (zones, desks, site, stream, nodes, reports, events, checks, health,
+                   screen):
         app.include_router(module.router)
     app.add_exception_handler(ReportRangeError, _bad_request)
     app.add_exception_handler(InfluxError, _influx_down)

@@ -7,10 +7,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.examples import EVENT
+from api.examples import CHECK, EVENT
 from hubsense.layout import Id, Point, Text, ZoneKind
 from hubsense.state import DeskState, NodeHealth, ZoneState
 from hubsense.suggest import Suggestions
+from reports.accuracy import MAX_PEOPLE, Check
 from reports.events import EventName
 
 ZONE_EXAMPLE: dict[str, Any] = {
@@ -130,3 +131,21 @@ class EventsPublic(BaseModel):
 
     count: int
     data: list[EventPublic]
+
+
+class CheckCreate(BaseModel):
+    """A headcount of a zone; `at` without an offset is the site's local time, none: now."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "zone": "buzz-north", "people": 7, "at": "2026-11-18T10:30:00+01:00"}]})
+
+    zone: Id
+    people: int = Field(ge=0, le=MAX_PEOPLE, description="people counted in the zone")
+    at: datetime | None = Field(default=None, description="when they were counted; default now")
+
+
+class ChecksPublic(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"count": 1, "data": [CHECK]}]})
+
+    count: int
+    data: list[Check]

@@ -21,18 +21,29 @@ SOUND = OBSERVATION[Measure.SOUND]
 VISITS = "visits"  # in, out: derived live from passage totals (hubsense.passages)
 NODE_HEARTBEAT = "node_heartbeat"  # tags site, node: boot, fw, uptime_s, heap_free, drops, rssi
 NODE_STATUS = "node_status"  # tags site, node: online, on each change
+# The collector's own heartbeat (tag site; fields every_s, started), every `every_s`
+# seconds while it runs: time it was not running is unknown (hubsense.downtime).
+COLLECTOR_HEARTBEAT = "collector_heartbeat"
 
-# What desks and zones showed, written on each change (hubsense.state).
-DESK_STATE = "desk_state"  # tags site, zone, desk: status
-ZONE_STATE = "zone_state"  # tags site, zone: status, stale, capacity, occupied, …
+# What desks and zones showed, written on each change (hubsense.state), at the
+# collector's time; `updated_ms` is the node's time of the newest observation behind it.
+DESK_STATE = "desk_state"  # tags site, zone, desk: status, updated_ms
+ZONE_STATE = "zone_state"  # tags site, zone: status, stale, capacity, occupied, updated_ms, …
 
 # Events the hub team registers (reports/events.py).
 EVENT = "hub_event"
+# A staff member's headcount of a zone beside what the sensors said (reports/accuracy.py).
+ACCURACY_CHECK = "accuracy_check"
 
 # Rollups, in their own retention policy (reports/store.py, docs/reports.md).
 ROLLUP_RP = "rollup"
 DESK_DAY = "rollup_desk_day"
 ZONE_HOUR = "rollup_zone_hour"
+# Per local month, summed from the days and hours above: a yearly report reads 12
+# points per desk and zone hour-of-week instead of 365 and 52 (docs/reports.md).
+DESK_MONTH = "rollup_desk_month"
+ZONE_MONTH = "rollup_zone_month"
+SOUND_HOUR = "rollup_sound_hour"  # per zone and hour: seconds of LAeq per whole dB, open hours
 VISITS_HOUR = "rollup_visits_hour"
 WATERMARK = "rollup_watermark"
 EVENT_FIGURES = "rollup_event"  # per event: name and visits, for Grafana (no joins in InfluxQL)

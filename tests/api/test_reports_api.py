@@ -98,8 +98,9 @@ def test_utilization_and_compare(reports_api: ApiServer) -> None:
     assert rows["desk", "q-01"]["occupied_h"] == "2.5"
     changes = get(reports_api, "/api/v1/reports/compare", layout_change=str(WED),
                   days="1").json()
-    bn = next(c for c in changes if c["zone"] == "buzz-north")
+    bn = next(c for c in changes["zones"] if c["zone"] == "buzz-north")
     assert bn["before"]["peak"] == 10 and bn["after"]["mean_occupancy"] == 0
+    assert bn["mean_vs_capacity_change"] == pytest.approx(-6.6 / 24)
 
 
 @pytest.mark.parametrize(("params", "status", "message"), [
@@ -128,8 +129,8 @@ def test_event_lifecycle(reports_api: ApiServer) -> None:
     r = httpx.post(f"{reports_api.url}/api/v1/events", json=body, headers=auth)
     assert r.status_code == 201, r.text
     assert r.json() == {"id": "demo-night-20261118", "name": "Demo night",
-                        "start": "2026-11-18T17:00:00Z", "end": "2026-11-18T20:00:00Z",
-                        "zones": ["buzz-north"]}, "local time, served in UTC"
+                        "start": "2026-11-18T18:00:00+01:00", "end": "2026-11-18T21:00:00+01:00",
+                        "zones": ["buzz-north"]}, "taken and served in local time"
     listed = get(reports_api, "/api/v1/events", month="2026-11").json()
     assert [e["id"] for e in listed["data"]] == ["demo-night-20261118"]
     [rep] = get(reports_api, "/api/v1/reports/events", month="2026-11").json()

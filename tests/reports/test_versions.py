@@ -108,7 +108,9 @@ def test_rollups_follow_the_version_in_force_and_compare_sets_versions_side_by_s
 
     before, after = versions.periods(1, 2, 1, today=WED)
     assert (before, after) == (Period(TUE, TUE), Period(WED, WED))
-    changes = {c.zone: c for c in compare(db, old, CFG, before, after, after_layout=new)}
+    r = compare(db, versions, CFG, before, after)
+    assert (r.before.versions, r.after.versions, r.before.days, r.after.days) == ([1], [2], 1, 1)
+    changes = {c.zone: c for c in r.zones}
     bn = changes["buzz-north"]
     assert bn.before is not None and bn.after is not None
     # Tuesday, 08-18: 4 people for 4 h, 10 for 5 h, 0 for 1 h: 6.6 of 12 (v1's capacity).
@@ -118,6 +120,9 @@ def test_rollups_follow_the_version_in_force_and_compare_sets_versions_side_by_s
     assert bn.mean_vs_capacity_change == pytest.approx(-6.6 / 12)
     pods = changes["pods"]
     assert pods.after is None and pods.before is not None and pods.before.unknown_share == 1
+    assert pods.mean_vs_capacity_change is None
+    assert pods.cannot_tell == ("0% of opening hours known before, under 50% "
+                                "(report.min_known_share); not in the layout after")
 
 
 @pytest.mark.services
@@ -144,8 +149,12 @@ def test_compare_versions_on_the_command_line(
     assert main(["report", "compare", "-c", c, "--versions", "1", "2", "--days", "1",
                  "--format", "json"]) == 0
     body = json.loads(capsys.readouterr().out)
-    assert (body["before"], body["after"], body["before_version"], body["after_version"]) == (
-        {"first": str(TUE), "last": str(TUE)}, {"first": str(WED), "last": str(WED)}, 1, 2)
+    assert (body["before"], body["after"]) == (
+        {"first": str(TUE), "last": str(TUE), "versions": [1], "days": 1},
+        {"first": str(WED), "last": str(WED), "versions": [2], "days": 1})
+    bn = next(z for z in body["zones"] if z["zone"] == "buzz-north")
+    assert bn["mean_vs_capacity_change"] == pytest.approx(-0.55), "JSON has the change too"
+    assert bn["cannot_tell"] is None
     # The plain --before/--after form counts each period against its own version too.
     assert main(["report", "compare", "-c", c, "--before", f"{TUE}..{TUE}", "--after",
                  f"{WED}..{WED}", "--format", "csv"]) == 0
