@@ -11,10 +11,12 @@ folded in by re-rolling the last hours.
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from itertools import pairwise
 from typing import Any
@@ -27,6 +29,7 @@ from hubsense.measurements import (
     SOUND_HOUR,
     VISITS_HOUR,
     WATERMARK,
+    ZONE_DAY,
     ZONE_HOUR,
     ZONE_MONTH,
     in_rollup_rp,
@@ -69,6 +72,48 @@ def zone_fields(t: Totals, capacity: int) -> dict[str, float | int]:
     if t.open_peak is not None:
         out["open_peak"] = t.open_peak
     return out
+
+
+@dataclass
+class ZoneSums:
+    """A zone's rollup sums over some stretch, its peaks and its hour-of-week profile
+    (how -> [person-seconds, known seconds]): one ZONE_DAY or ZONE_MONTH point."""
+
+    sums: dict[str, float] = field(default_factory=dict)
+    peaks: dict[str, int] = field(default_factory=dict)
+    profile: dict[int, list[float]] = field(default_factory=dict)
+
+    def add(self, fields: dict[str, Any], how: int | None = None) -> None:
+        """Add an hour's fields (with its hour of the week) or a stored day's or month's."""
+        for k, v in fields.items():
+            if v is None or k == "time":
+                continue
+            if k in ZONE_PEAKS:
+                self.peaks[k] = max(self.peaks.get(k, int(v)), int(v))
+            elif k == "profile":
+                for h, (people, known) in json.loads(v).items():
+                    self._profile(int(h), people, known)
+            else:
+                self.sums[k] = self.sums.get(k, 0.0) + float(v)
+        if how is not None:
+            self._profile(how, float(fields["people_s"]), float(fields["known_s"]))
+
+    def merge(self, other: ZoneSums) -> None:
+        for k, v in other.sums.items():
+            self.sums[k] = self.sums.get(k, 0.0) + v
+        for k, n in other.peaks.items():
+            self.peaks[k] = max(self.peaks.get(k, n), n)
+        for h, (people, known) in other.profile.items():
+            self._profile(h, people, known)
+
+    def _profile(self, how: int, people: float, known: float) -> None:
+        acc = self.profile.setdefault(how, [0.0, 0.0])
+        acc[0] += people
+        acc[1] += known
+
+    def fields(self) -> dict[str, float | int | str]:
+        profile = {str(h): [round(p, 1), round(k, 1)] for h, (p, k) in sorted(self.profile.items())}
+        return {**self.sums, **self.peaks, "profile": json.dumps(profile, separators=(",", ":"))}
 
 
 def sound_band(laeq: float) -> int:
@@ -157,9 +202,13 @@ class Rollup:
         zones.update(got.carry)
         for zone, cap in capacity.items():
             totals = bucket_totals(got.spans.get(zone) or [Span(a, b, None)], hours, open_spans)
+            day = ZoneSums()
             for h0, t in zip(hours, totals, strict=False):
+                fields = zone_fields(t, cap)
                 points.append(Point(ZONE_HOUR, {"site": self.site, "zone": zone, "how": how[h0]},
-                                    zone_fields(t, cap), h0))
+                                    fields, h0))
+                day.add(fields, int(how[h0]))
+            points.append(Point(ZONE_DAY, {"site": self.site, "zone": zone}, day.fields(), a))
         points += self._sound(layout, a, b, hours, open_spans)
         for door, samples in source.passages(self.db, self.site, a, b).items():
             per_hour: dict[int, int] = {}
@@ -216,11 +265,8 @@ class Rollup:
         for s in self.db.query(q, params):
             points.append(Point(DESK_MONTH, {"site": self.site, **s.tags},
                                 _present(s.rows()[0]), a))
-        q = (f"SELECT {sums(ZONE_FIELDS)}, {maxes(ZONE_PEAKS)} FROM {in_rollup_rp(ZONE_HOUR)} "
-             f"WHERE {WHERE} GROUP BY zone, how")
-        for s in self.db.query(q, params):
-            points.append(Point(ZONE_MONTH, {"site": self.site, **s.tags},
-                                _present(s.rows()[0]), a))
+        for zone, acc in read_zone_sums(self.db, ZONE_DAY, params).items():
+            points.append(Point(ZONE_MONTH, {"site": self.site, "zone": zone}, acc.fields(), a))
         store.write(self.db, points)
         return len(points)
 
@@ -241,12 +287,21 @@ def sums(fields: tuple[str, ...]) -> str:
     return ", ".join(f"sum({f}) AS {f}" for f in fields)
 
 
-def maxes(fields: tuple[str, ...]) -> str:
-    return ", ".join(f"max({f}) AS {f}" for f in fields)
-
-
 def _present(row: dict[str, Any]) -> dict[str, float | int]:
-    return {k: v for k, v in row.items() if k != "time" and v is not None}
+    # JSON gives a whole sum as an int: keep each field's one type, or InfluxDB refuses it.
+    return {k: float(v) for k, v in row.items() if k != "time" and v is not None}
+
+
+def read_zone_sums(db: InfluxV1, name: str, params: dict[str, Any]) -> dict[str, ZoneSums]:
+    """Per zone, the ZONE_DAY or ZONE_MONTH points of a window added up."""
+    q = (f"SELECT {', '.join((*ZONE_FIELDS, *ZONE_PEAKS, 'profile'))} FROM {in_rollup_rp(name)} "
+         f"WHERE {WHERE} GROUP BY zone")
+    out: dict[str, ZoneSums] = {}
+    for s in db.query(q, params):
+        acc = out.setdefault(s.tags["zone"], ZoneSums())
+        for row in s.rows():
+            acc.add(row)
+    return out
 
 
 def watermark(db: InfluxV1, site: str) -> int | None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from hubsense.downtime import down_spans, restarts
+from hubsense.downtime import Beat, down_spans, restarts
 from hubsense.influx import InfluxV1
 from hubsense.layout import Layout
 from reports import source
@@ -65,6 +65,14 @@ class Timeline:
         self.stale_factor = stale_factor
         slowest = max((n.heartbeat_s for lay in layouts for n in lay.nodes), default=60)
         self.lag_ms = int(stale_factor * slowest * 1000)
+        self._beats_of: tuple[int, int, list[Beat]] | None = None
+
+    def _beats(self, start_ms: int, end_ms: int) -> list[Beat]:
+        # Desks and zones of one window ask for the same beats: read them once.
+        if self._beats_of is None or self._beats_of[:2] != (start_ms, end_ms):
+            self._beats_of = (start_ms, end_ms,
+                              source.collector_beats(self.db, self.site, start_ms, end_ms))
+        return self._beats_of[2]
 
     def before(self, at_ms: int) -> tuple[dict[str, Value], dict[str, Value]]:
         """Each desk's and zone's state in force at `at` (a restart since: unknown)."""
@@ -87,7 +95,7 @@ class Timeline:
         # Read on past the end: a change written a little later may belong before it.
         ahead = end_ms + self.lag_ms
         changes = read(self.db, self.site, start_ms, ahead)
-        beats = source.collector_beats(self.db, self.site, start_ms, ahead)
+        beats = self._beats(start_ms, ahead)
         down = down_spans(beats, start_ms, end_ms, self.now_ms, self.stale_factor)
         resets = [Change(t, None) for t in restarts(beats, start_ms, ahead)]
         out = Window({}, {})

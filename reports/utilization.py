@@ -13,24 +13,23 @@ hourly ones: the same sums, fewer points.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from hubsense.influx import InfluxV1
 from hubsense.layout import Layout, ZoneKind
-from hubsense.measurements import DESK_DAY, DESK_MONTH, ZONE_HOUR, ZONE_MONTH
+from hubsense.measurements import DESK_DAY, DESK_MONTH, ZONE_DAY, ZONE_MONTH
 from hubsense.measurements import in_rollup_rp as measurement
 from hubsense.settings import ReportSettings
 from reports.hours import DAY_NAMES, HOUR_MS, Calendar, Period, consecutive, whole_months
-from reports.rollup import maxes, sums, watermark
+from reports.rollup import ZoneSums, read_zone_sums, sums, watermark
 from reports.source import WHERE, window
 from reports.versions import Versions
 
 H = 3600.0
 _DESK_FIELDS = ("open_known_s", "open_occupied_s", "known_s")
-_ZONE_FIELDS = ("open_known_s", "open_occupied_s", "open_people_s", "open_capacity_s",
-                "people_s", "known_s")
 
 
 @dataclass(frozen=True)
@@ -161,14 +160,12 @@ def _add(acc: dict[str, float], row: dict[str, Any]) -> None:
 
 
 class _Sums:
-    """Rollup sums per desk and per zone, and the hour-of-week profile."""
+    """Rollup sums per desk and per zone (with its hour-of-week profile)."""
 
     def __init__(self, db: InfluxV1, site: str) -> None:
         self.db, self.site = db, site
         self.desks: dict[str, dict[str, float]] = {}
-        self.zones: dict[str, dict[str, float]] = {}
-        self.peaks: dict[str, int] = {}
-        self.how: dict[str, dict[int, tuple[float, float]]] = {}
+        self.zones: dict[str, ZoneSums] = {}
 
     def read(self, desks: str, zones: str, start_ms: int, end_ms: int) -> None:
         """Add the rollups of [start, end) from these desk and zone measurements."""
@@ -177,17 +174,12 @@ class _Sums:
         q = f"SELECT {sums(_DESK_FIELDS)} FROM {measurement(desks)} WHERE {WHERE} GROUP BY desk"
         for s in self.db.query(q, params):
             _add(self.desks.setdefault(s.tags["desk"], {}), s.rows()[0])
-        # One pass over the zone hours: totals are the sum over the hours of the week.
-        q = (f"SELECT {sums(_ZONE_FIELDS)}, {maxes(('open_peak',))} FROM {measurement(zones)} "
-             f"WHERE {WHERE} GROUP BY zone, how")
-        for s in self.db.query(q, params):
-            zone, h, row = s.tags["zone"], int(s.tags["how"]), s.rows()[0]
-            _add(self.zones.setdefault(zone, {}), row)
-            if row["open_peak"] is not None:
-                self.peaks[zone] = max(self.peaks.get(zone, 0), int(row["open_peak"]))
-            by = self.how.setdefault(zone, {})
-            p, k = by.get(h, (0.0, 0.0))
-            by[h] = (p + float(row["people_s"] or 0), k + float(row["known_s"] or 0))
+        for zone, got in read_zone_sums(self.db, zones, params).items():
+            self.zones.setdefault(zone, ZoneSums()).merge(got)
+
+    def profile(self, zones: Iterable[str]) -> dict[str, dict[int, tuple[float, float]]]:
+        return {z: {h: (p, k) for h, (p, k) in self.zones[z].profile.items()}
+                for z in zones if z in self.zones}
 
 
 def utilization(db: InfluxV1, layout: Layout | Versions, cfg: ReportSettings, period: Period,
@@ -242,14 +234,16 @@ def utilization(db: InfluxV1, layout: Layout | Versions, cfg: ReportSettings, pe
             got.read(DESK_MONTH, ZONE_MONTH, *run.bounds(cal))
         for run in consecutive(d for d in days if d not in in_months):
             a, b = run.bounds(cal)
-            got.read(DESK_DAY, ZONE_HOUR, a, min(b, cut))
+            got.read(DESK_DAY, ZONE_DAY, a, min(b, cut))
     opening = describe_opening(cfg)
-    zones = [make_use(z, z, cap, {**got.zones.get(z, {}), "open_s": open_s[z]},
-                      got.peaks.get(z), cfg, flag=True, opening=opening)
+    empty = ZoneSums()
+    zones = [make_use(z, z, cap, {**got.zones.get(z, empty).sums, "open_s": open_s[z]},
+                      got.zones.get(z, empty).peaks.get("open_peak"), cfg, flag=True,
+                      opening=opening)
              for z, cap in capacity.items()]
     desks = [make_use(d, zone, 1, {**got.desks.get(d, {}), "open_s": open_s[d]}, None,
                       cfg, flag=False, opening=opening) for d, zone in zone_of.items()]
-    profile, busiest = hour_profile({z: h for z, h in got.how.items() if z in capacity})
+    profile, busiest = hour_profile(got.profile(capacity))
     excluded = sorted(exclude_days & _days(period))
     return UtilizationReport(
         site, period, excluded, zones, desks, profile, busiest,

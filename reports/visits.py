@@ -77,7 +77,10 @@ def hourly_visits(db: InfluxV1, site: str, start_ms: int, end_ms: int) -> dict[i
 def count(db: InfluxV1, site: str, start_ms: int, end_ms: int, mark: int | None
           ) -> dict[int, int]:
     """Entries per hour in [start, end): rolled-up hours, then raw totals after the mark."""
-    raw_from = start_ms if mark is None else min(max(start_ms, mark - mark % HOUR_MS), end_ms)
+    # Whole rolled-up hours only: an hourly point holds its whole hour, and `end` may
+    # fall inside one (the same stretch of the previous period, now).
+    upto = start_ms if mark is None else min(mark, end_ms)
+    raw_from = max(start_ms, upto - upto % HOUR_MS)
     out = hourly_visits(db, site, start_ms, raw_from) if raw_from > start_ms else {}
     for t, n in source.entries_between(db, site, raw_from, end_ms):
         if n:

@@ -22,12 +22,14 @@ from reports.compare import compare
 from reports.hours import Period, ReportRangeError
 from reports.rollup import Rollup
 from reports.source import WHERE, window
+from reports.utilization import utilization
 from reports.versions import Versions
 from tests.conftest import EXAMPLE_LAYOUT
 from tests.seeded_reports import MON, TUE, WED, seed
 
 CFG = ReportSettings()
 THU = date(2026, 11, 19)
+NOW = 1796166000000  # 2026-12-02: every day here has happened
 ZONES = measurement("rollup_zone_hour")
 
 
@@ -172,3 +174,41 @@ def test_the_example_layout_is_versioned() -> None:
 
     lay = load_layout(EXAMPLE_LAYOUT)
     assert lay.version >= 1 and isinstance(lay.effective_from, date)
+
+
+@pytest.mark.services
+def test_utilization_counts_each_day_with_its_own_version(db: InfluxV1, layout: Layout) -> None:
+    old, new = old_and_new(layout)
+    versions = Versions.of(new, [old])
+    Rollup(db, versions, CFG).run(MON, WED)
+    r = utilization(db, versions, CFG, Period(TUE, WED), now_ms=NOW)
+    assert [(v.version, v.first, v.last) for v in r.versions] == [(1, TUE, TUE), (2, WED, WED)]
+    bn = next(u for u in r.zones if u.id == "buzz-north")
+    # Tuesday (v1, 12 places): 4 people 08-12, 10 people 12-17, 0 to 18 = 66 person-hours;
+    # Wednesday (v2, 24 places): 0 in opening hours. Each day against its own capacity.
+    assert bn.mean_occupancy == pytest.approx(66 / 20)
+    assert bn.mean_vs_capacity == pytest.approx(66 / (12 * 10 + 24 * 10))
+    assert bn.capacity == 24 and bn.flag is None
+    # A zone the new version removed keeps its own past: Tuesday's opening hours only.
+    pods = next(u for u in r.zones if u.id == "pods")
+    assert (pods.open_h, pods.unknown_h, pods.flag) == (10, 10, "insufficient_data")
+    # The same day gives the same figures in utilization and in compare.
+    tue = utilization(db, versions, CFG, Period(TUE, TUE), now_ms=NOW)
+    side = compare(db, versions, CFG, Period(TUE, TUE), Period(WED, WED), now_ms=NOW)
+    assert next(u for u in tue.zones if u.id == "buzz-north") == next(
+        c.before for c in side.zones if c.zone == "buzz-north")
+    assert side.zones[0].before is not None
+
+
+@pytest.mark.services
+def test_whole_months_read_from_the_monthly_rollups_give_the_same_figures(
+        db: InfluxV1, layout: Layout) -> None:
+    old, new = old_and_new(layout)
+    versions = Versions.of(new, [old])
+    Rollup(db, versions, CFG).run(date(2026, 10, 30), WED)
+    month = Period(date(2026, 10, 28), date(2026, 11, 30))  # all of November, a bit of October
+    fast = utilization(db, versions, CFG, month, now_ms=NOW)
+    slow = utilization(db, versions, CFG, month, now_ms=NOW, use_months=False)
+    assert fast == slow
+    bn = next(u for u in fast.zones if u.id == "buzz-north")
+    assert bn.peak == 10 and bn.open_h == 24 * 10  # 24 weekdays, each open 10 h
