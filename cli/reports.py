@@ -28,6 +28,7 @@ from hubsense.layout import load_layout
 from hubsense.settings import load_settings
 from reports import export
 from reports.chart import visits_svg
+from reports.compare import Side
 from reports.events import EventName
 from reports.hours import Period, ReportRangeError, period_of
 from reports.service import CompareQuery, EventDraft, NotFound, ReportService
@@ -107,7 +108,7 @@ def emit(fmt: str, data: Any, csv_text: Callable[[], str], table: Callable[[], s
     elif fmt == "csv":
         out.write(csv_text())
     else:
-        out.write(table() + (f"\n{summary}\n" if summary else ""))
+        out.write(table() + (f"\n{tables.wrap(summary)}\n" if summary else ""))
 
 
 def so_far(in_progress: bool, counted: datetime | None) -> str:
@@ -118,11 +119,12 @@ def so_far(in_progress: bool, counted: datetime | None) -> str:
 def cmd_utilization(args: argparse.Namespace, svc: ReportService) -> None:
     r = svc.utilization(period(args), args.exclude_events)
     warn_if_not_rolled_up(r.counted_through, r.rollups_through)
-    flagged = [f"{u.id} {u.flag}" for u in r.zones if u.flag]
+    flagged = [f"{u.id} {u.flag}" for u in r.zones if u.flag in ("underused", "overused")]
     cfg = svc.cfg
     emit(args.format, r, lambda: export.utilization_csv(r), lambda: tables.utilization(r),
          f"flags: {', '.join(flagged) or 'none'} (mean people / capacity in opening hours, "
-         f"{r.opening_hours}: under {cfg.underused_below:g}, over {cfg.overused_above:g})"
+         f"{r.opening_hours}: under {cfg.underused_below:g} underused, over "
+         f"{cfg.overused_above:g} overused)"
          + (f"\nleft out: {', '.join(map(str, r.excluded_days))}: {r.exclusion}"
             if r.exclusion else "") + so_far(r.in_progress, r.counted_through))
 
@@ -156,13 +158,15 @@ def cmd_compare(args: argparse.Namespace, svc: ReportService) -> None:
     warn_if_not_rolled_up(None, svc.rollups_through())
     a, b = r.before, r.after
 
-    def vs(versions: list[int]) -> str:
-        return ", ".join(f"v{v}" for v in versions) or "none"
+    def side(s: Side) -> str:
+        days = f"{s.days} day{'' if s.days == 1 else 's'}"
+        return (f"{s.first}..{s.last} ({days}, layout "
+                f"{', '.join(f'v{v}' for v in s.versions) or 'none'})")
 
     emit(args.format, r, lambda: export.compare_csv(r), lambda: tables.compare(r),
-         f"before {a.first}..{a.last} ({a.days} days, layout {vs(a.versions)}), after "
-         f"{b.first}..{b.last} ({b.days} days, layout {vs(b.versions)});\n"
-         "/cap: mean people / capacity in opening hours; change: after - before"
+         f"before {side(a)}, after {side(b)}\n"
+         "/cap: mean people / capacity in opening hours; change: after - before, in "
+         "percentage points"
          + (f"\nleft out: {', '.join(map(str, r.excluded_days))}: {r.exclusion}"
             if r.exclusion else ""))
 

@@ -3,6 +3,7 @@ precision (hours to a tenth, shares in whole percent); CSV and JSON keep full fi
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,6 +17,13 @@ from reports.utilization import Use, UtilizationReport
 from reports.visits import VisitsReport
 
 NONE = "-"
+WIDTH = 80
+
+
+def wrap(text: str) -> str:
+    """Fold each line of prose to the width, continuation lines indented."""
+    return "\n".join(textwrap.fill(line, WIDTH, subsequent_indent="  ", break_long_words=False,
+                                   break_on_hyphens=False) for line in text.splitlines())
 
 
 def hours(v: float | None) -> str:
@@ -26,8 +34,9 @@ def share(v: float | None) -> str:
     return NONE if v is None else f"{v:.0%}"
 
 
-def signed_share(v: float | None) -> str:
-    return NONE if v is None else f"{v:+.0%}"
+def points(v: float | None) -> str:
+    """A change of a share, in percentage points."""
+    return NONE if v is None else f"{v * 100:+.0f} pts"
 
 
 def num(v: float | None) -> str:
@@ -67,6 +76,14 @@ def render(cols: Sequence[Col], rows: Sequence[Any]) -> str:
                    for r in cells)
 
 
+def grouped(notes: Sequence[tuple[str, str]]) -> str:
+    """`a, b: why` for each distinct reason, in the order first given, folded."""
+    by: dict[str, list[str]] = {}
+    for who, why in notes:
+        by.setdefault(why, []).append(who)
+    return "".join(wrap(f"{', '.join(who)}: {why}") + "\n" for why, who in by.items())
+
+
 def _flag(u: Use) -> str:
     return (u.flag or "").replace("_", " ")
 
@@ -86,8 +103,9 @@ def utilization(r: UtilizationReport) -> str:
                     Col("occupied h", lambda u: hours(u.occupied_h)),
                     Col("occupied", lambda u: share(u.occupied_share)),
                     Col("unknown", lambda u: share(u.unknown_share))], r.desks)
-    notes = [f"{u.id}: {u.flag_reason}" for u in r.zones if u.flag_reason]
-    return "\n".join(filter(None, [zones, desks, "\n".join(notes)])) + "\n"
+    notes = grouped([(u.id, f"insufficient data: {u.flag_reason}") for u in r.zones
+                     if u.flag_reason])
+    return "\n".join(filter(None, [zones, desks, notes]))
 
 
 def visits(r: VisitsReport) -> str:
@@ -113,9 +131,9 @@ def compare(r: CompareReport) -> str:
         Col("cap after", side(lambda c: c.after, lambda u: str(u.capacity))),
         Col("/cap", side(lambda c: c.after, lambda u: share(u.mean_vs_capacity))),
         Col("change", lambda c: "cannot tell" if c.cannot_tell else
-            signed_share(c.mean_vs_capacity_change))], r.zones)
-    notes = [f"{c.zone}: cannot tell: {c.cannot_tell}" for c in r.zones if c.cannot_tell]
-    return table + "".join(n + "\n" for n in notes)
+            points(c.mean_vs_capacity_change))], r.zones)
+    return table + grouped([(c.zone, f"cannot tell: {c.cannot_tell}") for c in r.zones
+                            if c.cannot_tell])
 
 
 def event_list(events: Sequence[EventInfo]) -> str:
@@ -131,9 +149,9 @@ def events(reports: Sequence[EventReport]) -> str:
     for r in reports:
         state = {"upcoming": "not started", "in_progress": "in progress, so far",
                  "over": ""}[r.status]
-        out.append(f"{r.event.id}  {span(r.event.start, r.event.end)}  {r.event.name}\n"
-                   f"  visits {r.visits}{f' ({state})' if state else ''}\n")
-        out.append(render([Col("  zone", lambda z: "  " + z.zone, left=True),
+        head = (f"{r.event.id}  {span(r.event.start, r.event.end)}  {r.event.name}\n"
+                f"  visits {r.visits}{f' ({state})' if state else ''}\n")
+        out.append(head + render([Col("  zone", lambda z: "  " + z.zone, left=True),
                            Col("mean", lambda z: num(z.mean_occupancy)),
                            Col("peak", lambda z: whole(z.peak)),
                            Col("unknown", lambda z: share(z.unknown_share))], r.zones))
