@@ -11,7 +11,7 @@ from api.examples import CHECK, EVENT
 from hubsense.layout import Id, Point, Text, ZoneKind
 from hubsense.state import DeskState, NodeHealth, ZoneState
 from hubsense.suggest import Suggestions
-from reports.accuracy import MAX_PEOPLE, Check
+from reports.accuracy import MAX_PEOPLE, SensorKind
 from reports.events import EventName
 
 ZONE_EXAMPLE: dict[str, Any] = {
@@ -144,8 +144,21 @@ class CheckCreate(BaseModel):
     at: datetime | None = Field(default=None, description="when they were counted; default now")
 
 
+class CheckPublic(BaseModel):
+    """A headcount beside what hubsense showed then (reports.accuracy.Check)."""
+
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [CHECK]})
+
+    zone: str
+    at: datetime = Field(description="local time")
+    people: int = Field(description="counted by a person")
+    sensor: SensorKind
+    sensor_people: int | None = Field(description="what hubsense showed; null: unknown")
+    error: int | None = Field(description="sensor_people - people")
+
+
 class ChecksPublic(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"count": 1, "data": [CHECK]}]})
 
     count: int
-    data: list[Check]
+    data: list[CheckPublic]

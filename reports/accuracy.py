@@ -105,13 +105,13 @@ def list_checks(db: InfluxV1, site: str, cal: Calendar, start_ms: int, end_ms: i
 class Accuracy:
     """Checks of one zone and sensor kind (zone None: every zone with that kind)."""
 
-    zone: str | None
     sensor: SensorKind
     checks: int
     compared: int  # checks when hubsense showed a figure (not unknown)
-    mean_error: float | None  # sensor - headcount, people
-    mean_abs_error: float | None
-    within_share: float | None  # of the compared, within the tolerance
+    mean_error: float | None = None  # sensor - headcount, people
+    mean_abs_error: float | None = None
+    within_share: float | None = None  # of the compared, within the tolerance
+    zone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -127,9 +127,9 @@ def _summary(zone: str | None, sensor: SensorKind, checks: list[Check], toleranc
              ) -> Accuracy:
     errors = [c.error for c in checks if c.error is not None]
     n = len(errors)
-    return Accuracy(zone, sensor, len(checks), n, sum(errors) / n if n else None,
+    return Accuracy(sensor, len(checks), n, sum(errors) / n if n else None,
                     sum(abs(e) for e in errors) / n if n else None,
-                    sum(abs(e) <= tolerance for e in errors) / n if n else None)
+                    sum(abs(e) <= tolerance for e in errors) / n if n else None, zone)
 
 
 def accuracy(db: InfluxV1, layout: Layout, cfg: ReportSettings, period: Period

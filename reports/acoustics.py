@@ -36,8 +36,8 @@ class ZoneSound:
     open_h: float
     measured_h: float  # with a known LAeq
     above_h: float
-    above_share: float | None  # of the measured hours
-    measured_share: float | None  # of the opening hours
+    above_share: float | None = None  # of the measured hours
+    measured_share: float | None = None  # of the opening hours
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Literal
 
@@ -41,11 +41,11 @@ class VisitsReport:
     by: By
     rows: list[tuple[date, int]]  # (first day of the day/ISO week/month, visits), so far
     total: int
-    peak_hour: PeakHour | None
     previous_total: int
-    trend: float | None  # total / previous_total - 1
-    baseline_per_day: float | None  # mean visits on whole days that are not excluded
-    excluded_days: list[date]
+    peak_hour: PeakHour | None = None
+    trend: float | None = None  # total / previous_total - 1
+    baseline_per_day: float | None = None  # mean visits on whole days that are not excluded
+    excluded_days: list[date] = field(default_factory=list)
     rollups_through: datetime | None = None  # local; later hours are read from raw totals
     # The period is not over: counted to `counted_through`, and the previous one
     # over the same stretch, to `previous_through`.
@@ -122,8 +122,8 @@ def summarize(hours: dict[int, int], previous: dict[int, int], cal: Calendar, pe
     peak = max(hours.items(), key=lambda kv: (kv[1], -kv[0]), default=None)
     excluded = sorted(set(days) & exclude_days)
     return VisitsReport(
-        site, period, by, sorted(grouped.items()), total,
-        None if peak is None else PeakHour(cal.local(peak[0]), peak[1]), prev,
+        site, period, by, sorted(grouped.items()), total, prev,
+        None if peak is None else PeakHour(cal.local(peak[0]), peak[1]),
         (total / prev - 1) if prev else None,
         sum(per_day.get(d, 0) for d in whole) / len(whole) if whole else None,
         excluded, in_progress=cut < end, counted_through=cal.local(cut),

@@ -10,8 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from api.auth import require_scope
 from api.deps import ReportsDep
 from api.jsonbody import documented, json_body
-from api.models import CheckCreate, ChecksPublic, Message
-from reports.accuracy import Check
+from api.models import CheckCreate, CheckPublic, ChecksPublic, Message
 from reports.hours import period_of
 
 Reader = Annotated[str, Depends(require_scope("reports:read"))]
@@ -37,7 +36,7 @@ def get_checks(_who: Reader, svc: ReportsDep,
     """Return every headcount, or those in the period, oldest first, in local time."""
     found = svc.checks(None if first is None and last is None and month is None
                        else period_of(first, last, month))
-    return ChecksPublic(count=len(found), data=found)
+    return ChecksPublic(count=len(found), data=[CheckPublic.model_validate(c) for c in found])
 
 
 async def new_check(_who: Writer, request: Request) -> CheckCreate:
@@ -50,9 +49,10 @@ async def new_check(_who: Writer, request: Request) -> CheckCreate:
                  "model": Message, "description": "the body is larger than api.max_body_bytes"}},
              openapi_extra=documented(CheckCreate),
              summary="Record a headcount beside what hubsense showed")
-def post_check(body: Annotated[CheckCreate, Depends(new_check)], svc: ReportsDep) -> Check:
+def post_check(body: Annotated[CheckCreate, Depends(new_check)], svc: ReportsDep
+               ) -> CheckPublic:
     """Store the people counted in a zone (now, or at `at`) with hubsense's figure then."""
     try:
-        return svc.record_check(body.zone, body.people, body.at)
+        return CheckPublic.model_validate(svc.record_check(body.zone, body.people, body.at))
     except ValueError as exc:  # unknown zone, no people sensor, in the future
         raise HTTPException(400, str(exc)) from None

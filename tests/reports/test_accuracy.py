@@ -57,10 +57,10 @@ def test_checks_are_stored_beside_what_hubsense_showed(svc: ReportService) -> No
 
     r = svc.accuracy(Period(TUE, TUE))
     assert r.tolerance == 1
-    assert r.zones == [Accuracy("buzz-north", "count", 3, 2, -2.0, 2.0, 0.5),
-                       Accuracy("quiet", "desks", 1, 1, 0.0, 0.0, 1.0)]
-    assert r.sensors == [Accuracy(None, "count", 3, 2, -2.0, 2.0, 0.5),
-                         Accuracy(None, "desks", 1, 1, 0.0, 0.0, 1.0)]
+    assert r.zones == [Accuracy("count", 3, 2, -2.0, 2.0, 0.5, zone="buzz-north"),
+                       Accuracy("desks", 1, 1, 0.0, 0.0, 1.0, zone="quiet")]
+    assert r.sensors == [Accuracy("count", 3, 2, -2.0, 2.0, 0.5),
+                         Accuracy("desks", 1, 1, 0.0, 0.0, 1.0)]
 
 
 @pytest.mark.parametrize(("zone", "people", "when", "message"), [
