@@ -101,6 +101,14 @@ class Message(BaseModel):
     detail: str
 
 
+def staff_errors(scope: str, bad: str) -> dict[int | str, dict[str, Any]]:
+    """The error answers of a staff route that needs `scope`; `bad` says what a 400 means."""
+    return {400: {"model": Message, "description": bad},
+            401: {"model": Message, "description": "no or unknown token"},
+            403: {"model": Message, "description": f"token lacks '{scope}'"},
+            503: {"model": Message, "description": "InfluxDB did not answer"}}
+
+
 class EventCreate(BaseModel):
     """An event to register; times without an offset are the site's local time."""
 

@@ -138,10 +138,11 @@ def cmd_visits(args: argparse.Namespace, svc: ReportService) -> None:
     if r.in_progress and r.counted_through and r.previous_through:
         stretch = (f"\nthe period is not over: counted to {r.counted_through:%Y-%m-%d %H:%M}, "
                    f"the previous period to {r.previous_through:%Y-%m-%d %H:%M}, as far in")
-    base = "n/a" if r.baseline_per_day is None else f"{r.baseline_per_day:.1f}"
+    base = ("no baseline (no whole day)" if r.baseline_per_day is None
+            else f"baseline {r.baseline_per_day:.1f} per day")
     emit(args.format, r, lambda: export.visits_csv(r), lambda: tables.visits(r),
          f"total {r.total}, previous period {r.previous_total}, trend {trend}\n"
-         f"peak hour {peak}, baseline {base} per day"
+         f"peak hour {peak}, {base}"
          + (f"\nevent days {', '.join(map(str, r.excluded_days))}: {r.exclusion}"
             if r.exclusion else "") + stretch)
     if args.chart:

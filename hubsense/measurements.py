@@ -39,12 +39,11 @@ ACCURACY_CHECK = "accuracy_check"
 ROLLUP_RP = "rollup"
 DESK_DAY = "rollup_desk_day"
 ZONE_HOUR = "rollup_zone_hour"
-# What reports read: per zone and local day, and per desk and zone and local month,
-# the same sums, with the zone's hour-of-week profile in one field. InfluxDB 1.x pays
-# per stored series and field: 168 hour-of-week series per zone cost more than their
-# points, whatever the range (docs/reports.md).
+# What reports read: per zone and local day or month, the same sums, with the zone's
+# hour-of-week profile and its desks' sums in a field each. InfluxDB 1.x pays per
+# stored series and field: 168 hour-of-week series per zone, or a series per desk,
+# cost more than their points, whatever the range (docs/reports.md).
 ZONE_DAY = "rollup_zone_day"
-DESK_MONTH = "rollup_desk_month"
 ZONE_MONTH = "rollup_zone_month"
 SOUND_HOUR = "rollup_sound_hour"  # per zone and hour: seconds of LAeq per whole dB, open hours
 VISITS_HOUR = "rollup_visits_hour"

@@ -173,14 +173,6 @@ def event_days(events: list[Event], cfg: ReportSettings, layout: Layout) -> froz
     return frozenset().union(*(e.days(cal) for e in events))
 
 
-def excluded_days(db: InfluxV1, layout: Layout, cfg: ReportSettings, period: Period,
-                  exclude: bool) -> frozenset[date]:
-    """Days with registered events in `period`, when asked to leave them out."""
-    if not exclude:
-        return frozenset()
-    return event_days(events_during(db, layout, cfg, period), cfg, layout)
-
-
 def roll_up_events(db: InfluxV1, layout: Layout, cfg: ReportSettings, start_ms: int,
                    end_ms: int, timeline: Timeline) -> int:
     """Write the figures of events touching [start, end) into the rollups; return how many."""

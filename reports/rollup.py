@@ -25,7 +25,6 @@ from hubsense.influx import InfluxError, InfluxV1, Point
 from hubsense.layout import Layout, Measure, ZoneKind
 from hubsense.measurements import (
     DESK_DAY,
-    DESK_MONTH,
     SOUND_HOUR,
     VISITS_HOUR,
     WATERMARK,
@@ -74,14 +73,33 @@ def zone_fields(t: Totals, capacity: int) -> dict[str, float | int]:
     return out
 
 
+# What reports need of each desk, carried in its zone's day and month points.
+REPORT_DESK_FIELDS = ("open_known_s", "open_occupied_s", "known_s")
+
+
+HOURS_OF_WEEK = 168
+
+
+def _zeros() -> list[float]:
+    return [0.0] * HOURS_OF_WEEK
+
+
 @dataclass
 class ZoneSums:
-    """A zone's rollup sums over some stretch, its peaks and its hour-of-week profile
-    (how -> [person-seconds, known seconds]): one ZONE_DAY or ZONE_MONTH point."""
+    """A zone's rollup sums over some stretch, its peaks, its hour-of-week profile
+    (person-seconds and known seconds per hour of the week) and its desks' sums
+    (desk -> REPORT_DESK_FIELDS): one ZONE_DAY or ZONE_MONTH point, what reports read.
+
+    The profile and the desks are JSON in one field each (the profile sparse,
+    `{"36": [people_s, known_s]}`): InfluxDB 1.x pays per stored series and field, and
+    168 hour-of-week series and a series per desk cost more than their points,
+    whatever the range (docs/reports.md)."""
 
     sums: dict[str, float] = field(default_factory=dict)
     peaks: dict[str, int] = field(default_factory=dict)
-    profile: dict[int, list[float]] = field(default_factory=dict)
+    people: list[float] = field(default_factory=_zeros)  # per hour of the week
+    known: list[float] = field(default_factory=_zeros)
+    desks: dict[str, list[float]] = field(default_factory=dict)
 
     def add(self, fields: dict[str, Any], how: int | None = None) -> None:
         """Add an hour's fields (with its hour of the week) or a stored day's or month's."""
@@ -91,29 +109,45 @@ class ZoneSums:
             if k in ZONE_PEAKS:
                 self.peaks[k] = max(self.peaks.get(k, int(v)), int(v))
             elif k == "profile":
-                for h, (people, known) in json.loads(v).items():
-                    self._profile(int(h), people, known)
+                people, known = self.people, self.known
+                for h, (p, n) in json.loads(v).items():
+                    people[int(h)] += p
+                    known[int(h)] += n
+            elif k == "desks":
+                for desk, values in json.loads(v).items():
+                    self.add_desk(desk, values)
             else:
                 self.sums[k] = self.sums.get(k, 0.0) + float(v)
         if how is not None:
-            self._profile(how, float(fields["people_s"]), float(fields["known_s"]))
+            self.people[how] += float(fields["people_s"])
+            self.known[how] += float(fields["known_s"])
+
+    def add_desk(self, desk: str, values: list[float]) -> None:
+        acc = self.desks.get(desk)
+        if acc is None:
+            self.desks[desk] = list(values)
+        else:
+            self.desks[desk] = [a + b for a, b in zip(acc, values, strict=True)]
 
     def merge(self, other: ZoneSums) -> None:
         for k, v in other.sums.items():
             self.sums[k] = self.sums.get(k, 0.0) + v
         for k, n in other.peaks.items():
             self.peaks[k] = max(self.peaks.get(k, n), n)
-        for h, (people, known) in other.profile.items():
-            self._profile(h, people, known)
-
-    def _profile(self, how: int, people: float, known: float) -> None:
-        acc = self.profile.setdefault(how, [0.0, 0.0])
-        acc[0] += people
-        acc[1] += known
+        self.people = [a + b for a, b in zip(self.people, other.people, strict=True)]
+        self.known = [a + b for a, b in zip(self.known, other.known, strict=True)]
+        for desk, values in other.desks.items():
+            self.add_desk(desk, values)
 
     def fields(self) -> dict[str, float | int | str]:
-        profile = {str(h): [round(p, 1), round(k, 1)] for h, (p, k) in sorted(self.profile.items())}
-        return {**self.sums, **self.peaks, "profile": json.dumps(profile, separators=(",", ":"))}
+        def compact(v: Any) -> str:
+            return json.dumps(v, separators=(",", ":"))
+
+        profile = {str(h): [round(p, 1), round(k, 1)]
+                   for h, (p, k) in enumerate(zip(self.people, self.known, strict=True))
+                   if p or k}
+        desks = {d: [round(x, 1) for x in v] for d, v in sorted(self.desks.items())}
+        return {**self.sums, **self.peaks, "profile": compact(profile), "desks": compact(desks)}
 
 
 def sound_band(laeq: float) -> int:
@@ -191,10 +225,14 @@ class Rollup:
         desk_zone = {dk.id: dk.zone for dk in layout.desks}
         got = timeline.desks(a, b, desks)
         desks.update(got.carry)
+        day: dict[str, ZoneSums] = {}
         for desk, zone in desk_zone.items():
             [t] = bucket_totals(got.spans.get(desk) or [Span(a, b, None)], [a, b], open_spans)
+            fields = desk_fields(t)
             points.append(Point(DESK_DAY, {"site": self.site, "zone": zone, "desk": desk},
-                                desk_fields(t), a))
+                                fields, a))
+            day.setdefault(zone, ZoneSums()).add_desk(
+                desk, [float(fields[f]) for f in REPORT_DESK_FIELDS])
         hours = [*range(a, b, HOUR_MS), b]
         how = {h0: str(self.cal.hour_of_week(h0)) for h0 in hours[:-1]}
         capacity = {z.id: z.capacity for z in layout.zones if z.kind is not ZoneKind.ENTRANCE}
@@ -202,13 +240,13 @@ class Rollup:
         zones.update(got.carry)
         for zone, cap in capacity.items():
             totals = bucket_totals(got.spans.get(zone) or [Span(a, b, None)], hours, open_spans)
-            day = ZoneSums()
+            acc = day.setdefault(zone, ZoneSums())
             for h0, t in zip(hours, totals, strict=False):
                 fields = zone_fields(t, cap)
                 points.append(Point(ZONE_HOUR, {"site": self.site, "zone": zone, "how": how[h0]},
                                     fields, h0))
-                day.add(fields, int(how[h0]))
-            points.append(Point(ZONE_DAY, {"site": self.site, "zone": zone}, day.fields(), a))
+                acc.add(fields, int(how[h0]))
+            points.append(Point(ZONE_DAY, {"site": self.site, "zone": zone}, acc.fields(), a))
         points += self._sound(layout, a, b, hours, open_spans)
         for door, samples in source.passages(self.db, self.site, a, b).items():
             per_hour: dict[int, int] = {}
@@ -256,15 +294,10 @@ class Rollup:
                 if open_per_hour[i].open_ms]
 
     def _month(self, first: date) -> int:
-        """Sum a local month's desk days and zone hours into per-month points."""
+        """Sum a local month's zone days into per-month points."""
         a, b = self.cal.midnight_ms(first), self.cal.midnight_ms(next_month(first))
         params = window(self.site, a, b)
         points = []
-        q = (f"SELECT {sums(DESK_FIELDS)} FROM {in_rollup_rp(DESK_DAY)} WHERE {WHERE} "
-             "GROUP BY zone, desk")
-        for s in self.db.query(q, params):
-            points.append(Point(DESK_MONTH, {"site": self.site, **s.tags},
-                                _present(s.rows()[0]), a))
         for zone, acc in read_zone_sums(self.db, ZONE_DAY, params).items():
             points.append(Point(ZONE_MONTH, {"site": self.site, "zone": zone}, acc.fields(), a))
         store.write(self.db, points)
@@ -283,20 +316,12 @@ class Rollup:
         return self.run(first, self.cal.local_date(now_ms), until_ms=now_ms, progress=progress)
 
 
-def sums(fields: tuple[str, ...]) -> str:
-    return ", ".join(f"sum({f}) AS {f}" for f in fields)
-
-
-def _present(row: dict[str, Any]) -> dict[str, float | int]:
-    # JSON gives a whole sum as an int: keep each field's one type, or InfluxDB refuses it.
-    return {k: float(v) for k, v in row.items() if k != "time" and v is not None}
-
-
-def read_zone_sums(db: InfluxV1, name: str, params: dict[str, Any]) -> dict[str, ZoneSums]:
-    """Per zone, the ZONE_DAY or ZONE_MONTH points of a window added up."""
-    q = (f"SELECT {', '.join((*ZONE_FIELDS, *ZONE_PEAKS, 'profile'))} FROM {in_rollup_rp(name)} "
-         f"WHERE {WHERE} GROUP BY zone")
-    out: dict[str, ZoneSums] = {}
+def read_zone_sums(db: InfluxV1, name: str, params: dict[str, Any],
+                   into: dict[str, ZoneSums] | None = None) -> dict[str, ZoneSums]:
+    """Per zone, the ZONE_DAY or ZONE_MONTH points of a window added up (to `into`)."""
+    fields = ", ".join((*ZONE_FIELDS, *ZONE_PEAKS, "profile", "desks"))
+    q = f"SELECT {fields} FROM {in_rollup_rp(name)} WHERE {WHERE} GROUP BY zone"
+    out: dict[str, ZoneSums] = {} if into is None else into
     for s in db.query(q, params):
         acc = out.setdefault(s.tags["zone"], ZoneSums())
         for row in s.rows():

@@ -31,6 +31,7 @@ from reports.events import (
     EventInfo,
     EventReport,
     delete_event,
+    event_days,
     event_id,
     event_report,
     events_during,
@@ -122,8 +123,7 @@ class ReportService:
         if not exclude:
             return frozenset(), ""
         found = events_during(self.db, self.layout, self.cfg, period)
-        days = frozenset().union(*(e.days(self.cal) for e in found))
-        return days, ", ".join(e.id for e in found)
+        return event_days(found, self.cfg, self.layout), ", ".join(e.id for e in found)
 
     # Reports.
 

@@ -16,20 +16,17 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from hubsense.influx import InfluxV1
 from hubsense.layout import Layout, ZoneKind
-from hubsense.measurements import DESK_DAY, DESK_MONTH, ZONE_DAY, ZONE_MONTH
-from hubsense.measurements import in_rollup_rp as measurement
+from hubsense.measurements import ZONE_DAY, ZONE_MONTH
 from hubsense.settings import ReportSettings
 from reports.hours import DAY_NAMES, HOUR_MS, Calendar, Period, consecutive, whole_months
-from reports.rollup import ZoneSums, read_zone_sums, sums, watermark
-from reports.source import WHERE, window
+from reports.rollup import REPORT_DESK_FIELDS, ZoneSums, read_zone_sums, watermark
+from reports.source import window
 from reports.versions import Versions
 
 H = 3600.0
-_DESK_FIELDS = ("open_known_s", "open_occupied_s", "known_s")
 
 
 @dataclass(frozen=True)
@@ -140,46 +137,43 @@ def how_label(how: int) -> str:
     return f"{DAY_NAMES[how // 24].capitalize()} {how % 24:02d}:00"
 
 
-def hour_profile(rows: dict[str, dict[int, tuple[float, float]]]
+def hour_profile(rows: dict[str, tuple[list[float], list[float]]]
                  ) -> tuple[dict[str, list[float | None]], dict[str, list[HourOfWeek]]]:
-    """Mean people per hour of week from (people_s, known_s), and the 3 busiest hours."""
+    """Mean people per hour of week from person-seconds and known seconds per hour of
+    the week (168 each, Monday 00h first), and the 3 busiest hours."""
     profile: dict[str, list[float | None]] = {}
     busiest: dict[str, list[HourOfWeek]] = {}
-    for zone, by_how in rows.items():
-        prof = [_ratio(*by_how.get(h, (0.0, 0.0))) for h in range(168)]
+    for zone, (people, known) in rows.items():
+        prof = [p / k if k > 0 else None for p, k in zip(people, known, strict=True)]
         profile[zone] = prof
         ranked = sorted(((h, m) for h, m in enumerate(prof) if m), key=lambda x: (-x[1], x[0]))
         busiest[zone] = [HourOfWeek(h, how_label(h), m) for h, m in ranked[:3]]
     return profile, busiest
 
 
-def _add(acc: dict[str, float], row: dict[str, Any]) -> None:
-    for k, v in row.items():
-        if k not in ("time", "peak") and v is not None:
-            acc[k] = acc.get(k, 0.0) + float(v)
-
-
 class _Sums:
-    """Rollup sums per desk and per zone (with its hour-of-week profile)."""
+    """Rollup sums per zone (with its hour-of-week profile and its desks)."""
 
     def __init__(self, db: InfluxV1, site: str) -> None:
         self.db, self.site = db, site
-        self.desks: dict[str, dict[str, float]] = {}
         self.zones: dict[str, ZoneSums] = {}
 
-    def read(self, desks: str, zones: str, start_ms: int, end_ms: int) -> None:
-        """Add the rollups of [start, end) from these desk and zone measurements."""
-        params = window(self.site, start_ms, end_ms)
-        # Only the fields a report needs: InfluxDB 1.x pays per series and field.
-        q = f"SELECT {sums(_DESK_FIELDS)} FROM {measurement(desks)} WHERE {WHERE} GROUP BY desk"
-        for s in self.db.query(q, params):
-            _add(self.desks.setdefault(s.tags["desk"], {}), s.rows()[0])
-        for zone, got in read_zone_sums(self.db, zones, params).items():
-            self.zones.setdefault(zone, ZoneSums()).merge(got)
+    def read(self, zones: str, start_ms: int, end_ms: int) -> None:
+        """Add the rollups of [start, end) from this zone measurement (day or month)."""
+        read_zone_sums(self.db, zones, window(self.site, start_ms, end_ms), into=self.zones)
 
-    def profile(self, zones: Iterable[str]) -> dict[str, dict[int, tuple[float, float]]]:
-        return {z: {h: (p, k) for h, (p, k) in self.zones[z].profile.items()}
-                for z in zones if z in self.zones}
+    def desks(self) -> dict[str, dict[str, float]]:
+        """Per desk, its sums (a desk may have moved zones between versions)."""
+        out: dict[str, list[float]] = {}
+        for z in self.zones.values():
+            for desk, values in z.desks.items():
+                acc = out.setdefault(desk, [0.0] * len(values))
+                for i, v in enumerate(values):
+                    acc[i] += v
+        return {d: dict(zip(REPORT_DESK_FIELDS, v, strict=True)) for d, v in out.items()}
+
+    def profile(self, zones: Iterable[str]) -> dict[str, tuple[list[float], list[float]]]:
+        return {z: (self.zones[z].people, self.zones[z].known) for z in zones if z in self.zones}
 
 
 def utilization(db: InfluxV1, layout: Layout | Versions, cfg: ReportSettings, period: Period,
@@ -231,17 +225,18 @@ def utilization(db: InfluxV1, layout: Layout | Versions, cfg: ReportSettings, pe
                   all(m.first + timedelta(days=i) in counted for i in range(m.days))]
         in_months = {m.first + timedelta(days=i) for m in months for i in range(m.days)}
         for run in consecutive(m.first + timedelta(days=i) for m in months for i in range(m.days)):
-            got.read(DESK_MONTH, ZONE_MONTH, *run.bounds(cal))
+            got.read(ZONE_MONTH, *run.bounds(cal))
         for run in consecutive(d for d in days if d not in in_months):
             a, b = run.bounds(cal)
-            got.read(DESK_DAY, ZONE_DAY, a, min(b, cut))
+            got.read(ZONE_DAY, a, min(b, cut))
     opening = describe_opening(cfg)
     empty = ZoneSums()
     zones = [make_use(z, z, cap, {**got.zones.get(z, empty).sums, "open_s": open_s[z]},
                       got.zones.get(z, empty).peaks.get("open_peak"), cfg, flag=True,
                       opening=opening)
              for z, cap in capacity.items()]
-    desks = [make_use(d, zone, 1, {**got.desks.get(d, {}), "open_s": open_s[d]}, None,
+    desk_sums = got.desks()
+    desks = [make_use(d, zone, 1, {**desk_sums.get(d, {}), "open_s": open_s[d]}, None,
                       cfg, flag=False, opening=opening) for d, zone in zone_of.items()]
     profile, busiest = hour_profile(got.profile(capacity))
     excluded = sorted(exclude_days & _days(period))

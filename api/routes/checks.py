@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
 from api.auth import require_scope
 from api.deps import ReportsDep
 from api.jsonbody import documented, json_body
-from api.models import CheckCreate, CheckPublic, ChecksPublic, Message
+from api.models import CheckCreate, CheckPublic, ChecksPublic, Message, staff_errors
 from reports.hours import period_of
 
 Reader = Annotated[str, Depends(require_scope("reports:read"))]
@@ -18,10 +18,7 @@ Writer = Annotated[str, Depends(require_scope("checks:write"))]
 
 
 def _errors(scope: str) -> dict[int | str, dict[str, Any]]:
-    return {400: {"model": Message, "description": "invalid check or period; the message says"},
-            401: {"model": Message, "description": "no or unknown token"},
-            403: {"model": Message, "description": f"token lacks '{scope}'"},
-            503: {"model": Message, "description": "InfluxDB did not answer"}}
+    return staff_errors(scope, "invalid check or period; the message says")
 
 
 router = APIRouter(prefix="/api/v1/checks", tags=["reports"])

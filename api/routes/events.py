@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Res
 from api.auth import require_scope
 from api.deps import ReportsDep
 from api.jsonbody import documented, json_body
-from api.models import EventCreate, EventPublic, EventsPublic, Message
+from api.models import EventCreate, EventPublic, EventsPublic, Message, staff_errors
 from hubsense.layout import ID_PATTERN
 from reports.events import EventInfo
 from reports.hours import period_of
@@ -21,10 +21,7 @@ Writer = Annotated[str, Depends(require_scope("events:write"))]
 
 
 def _errors(scope: str) -> dict[int | str, dict[str, Any]]:
-    return {400: {"model": Message, "description": "invalid event or period; the message says"},
-            401: {"model": Message, "description": "no or unknown token"},
-            403: {"model": Message, "description": f"token lacks '{scope}'"},
-            503: {"model": Message, "description": "InfluxDB did not answer"}}
+    return staff_errors(scope, "invalid event or period; the message says")
 
 
 router = APIRouter(prefix="/api/v1/events", tags=["reports"])

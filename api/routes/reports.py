@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from api import examples
 from api.auth import require_scope
 from api.deps import PeriodDep, ReportsDep
-from api.models import Message
+from api.models import staff_errors
 from reports import export
 from reports.accuracy import AccuracyReport
 from reports.acoustics import AcousticsReport
@@ -35,12 +35,7 @@ ExcludeEvents = Annotated[bool, Query(description="leave days with registered ev
                                                   "every figure")]
 CSV_MEDIA = "text/csv; charset=utf-8"
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": Message, "description": "a bad or too large period; the message says why"},
-    401: {"model": Message, "description": "no or unknown token"},
-    403: {"model": Message, "description": "token lacks 'reports:read'"},
-    503: {"model": Message, "description": "InfluxDB did not answer"},
-}
+ERRORS = staff_errors("reports:read", "a bad or too large period; the message says why")
 
 
 def with_csv(example: Any, csv: str) -> dict[int | str, dict[str, Any]]:

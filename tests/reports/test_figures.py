@@ -95,8 +95,10 @@ def test_zone_use_and_flags() -> None:
 
 
 def test_hour_profile_and_busiest_hours() -> None:
-    profile, busiest = hour_profile({"q": {9: (7200.0, 3600.0), 10: (3.0 * 3600, 3600.0),
-                                           33: (1800.0, 3600.0)}})
+    people, known = [0.0] * 168, [0.0] * 168
+    for how, p, k in ((9, 7200.0, 3600.0), (10, 3.0 * 3600, 3600.0), (33, 1800.0, 3600.0)):
+        people[how], known[how] = p, k
+    profile, busiest = hour_profile({"q": (people, known)})
     assert profile["q"][9] == 2.0 and profile["q"][10] == 3.0 and profile["q"][33] == 0.5
     assert profile["q"][0] is None and len(profile["q"]) == 168
     assert busiest["q"] == [HourOfWeek(10, "Mon 10:00", 3.0), HourOfWeek(9, "Mon 09:00", 2.0),
