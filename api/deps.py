@@ -1,5 +1,5 @@
-"""Dependencies the routes share: the live state, the layout, the settings, InfluxDB, a period,
-and the feedback counter with its cooldown."""
+"""Dependencies the routes share: the live state, the layout, the settings, InfluxDB, the
+reports service, a period, and the feedback counter with its cooldown."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from hubsense.layout import Layout
 from hubsense.settings import Settings
 from reports.feedback import FeedbackCounts
 from reports.hours import Period, period_of
+from reports.service import ReportService
 
 
 def get_live(request: Request) -> LiveState:
@@ -66,6 +67,14 @@ def get_cooldown(request: Request) -> Cooldown:
 
 FeedbackCountsDep = Annotated[FeedbackCounts, Depends(get_feedback_counts)]
 CooldownDep = Annotated[Cooldown, Depends(get_cooldown)]
+
+
+def get_reports(request: Request, db: InfluxDep) -> ReportService:
+    """The reports service over the app's InfluxDB client, layout versions and settings."""
+    return ReportService(db, request.app.state.versions, request.app.state.settings)
+
+
+ReportsDep = Annotated[ReportService, Depends(get_reports)]
 
 
 def get_period(

@@ -25,6 +25,7 @@ from api.live import LiveState
 from api.models import Message
 from api.ratelimit import RateLimit
 from api.routes import (
+    checks,
     desks,
     events,
     feedback,
@@ -100,7 +101,8 @@ def create_app(settings: Settings, layout: Layout) -> FastAPI:
     app.state.live = live
     app.state.changes = changes
     app.state.cooldown = Cooldown(settings.api.feedback_cooldown_s)
-    for module in (zones, desks, site, stream, nodes, reports, events, feedback, health, screen):
+    for module in (zones, desks, site, stream, nodes, reports, events, checks, feedback,
+                   health, screen):
         app.include_router(module.router)
     app.add_exception_handler(ReportRangeError, _bad_request)
     app.add_exception_handler(InfluxError, _influx_down)

@@ -7,10 +7,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.examples import EVENT
+from api.examples import CHECK, EVENT
 from hubsense.layout import Id, Point, Text, ZoneKind
 from hubsense.state import DeskState, NodeHealth, ZoneState
 from hubsense.suggest import Suggestions
+from reports.accuracy import MAX_PEOPLE, SensorKind
 from reports.events import EventName
 
 ZONE_EXAMPLE: dict[str, Any] = {
@@ -100,6 +101,14 @@ class Message(BaseModel):
     detail: str
 
 
+def staff_errors(scope: str, bad: str) -> dict[int | str, dict[str, Any]]:
+    """The error answers of a staff route that needs `scope`; `bad` says what a 400 means."""
+    return {400: {"model": Message, "description": bad},
+            401: {"model": Message, "description": "no or unknown token"},
+            403: {"model": Message, "description": f"token lacks '{scope}'"},
+            503: {"model": Message, "description": "InfluxDB did not answer"}}
+
+
 class EventCreate(BaseModel):
     """An event to register; times without an offset are the site's local time."""
 
@@ -152,3 +161,34 @@ class FeedbackAnswer(BaseModel):
                                       "moment ago, and this one is not")
     again_after_s: int = Field(description="this client's next word on this zone counts after "
                                            "this many seconds")
+
+
+class CheckCreate(BaseModel):
+    """A headcount of a zone; `at` without an offset is the site's local time, none: now."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{
+        "zone": "buzz-north", "people": 7, "at": "2026-11-18T10:30:00+01:00"}]})
+
+    zone: Id
+    people: int = Field(ge=0, le=MAX_PEOPLE, description="people counted in the zone")
+    at: datetime | None = Field(default=None, description="when they were counted; default now")
+
+
+class CheckPublic(BaseModel):
+    """A headcount beside what hubsense showed then (reports.accuracy.Check)."""
+
+    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [CHECK]})
+
+    zone: str
+    at: datetime = Field(description="local time")
+    people: int = Field(description="counted by a person")
+    sensor: SensorKind
+    sensor_people: int | None = Field(description="what hubsense showed; null: unknown")
+    error: int | None = Field(description="sensor_people - people")
+
+
+class ChecksPublic(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"count": 1, "data": [CHECK]}]})
+
+    count: int
+    data: list[CheckPublic]

@@ -1,21 +1,20 @@
-"""`hubsense report …`, `hubsense event …` and `hubsense rollup`: reports on the command line.
+"""`hubsense report|event|check|rollup`: reports on the command line, over reports.service.
 
-Every command reads the one config file (`-c`), talks to InfluxDB over the v1
-API and prints to stdout; errors a user can fix (a bad date, a range over
-`report.max_range_days`, an unknown zone) exit 2 with the message on stderr.
+Every command reads the one config file (`-c`), asks the reports service and
+prints to stdout: a table of at most 80 columns, or `--format json|csv` with
+the same figures as the staff API. Errors a user can fix (a bad date, a range
+over `report.max_range_days`, an unknown zone or event) exit 2 with the
+message on stderr; InfluxDB unreachable exits 1.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import json
 import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -23,31 +22,19 @@ from typing import Any, TextIO
 from pydantic import TypeAdapter, ValidationError
 from pydantic_core import to_jsonable_python
 
+from cli import tables
 from hubsense.influx import InfluxError, InfluxV1
-from hubsense.layout import Layout, load_layout
-from hubsense.settings import Settings, load_settings
+from hubsense.layout import load_layout
+from hubsense.settings import load_settings
 from reports import export
 from reports.chart import visits_svg
-from reports.compare import compare, sides
-from reports.events import (
-    Event,
-    EventName,
-    delete_event,
-    event_id,
-    event_report,
-    events_during,
-    excluded_days,
-    list_events,
-    save_event,
-)
-from reports.hours import HOUR_MS, Calendar, Period, ReportRangeError, period_of, to_ms
-from reports.rollup import Rollup
-from reports.utilization import through, utilization
-from reports.versions import Versions, load_versions
-from reports.visits import visits
+from reports.compare import Side
+from reports.events import EventName
+from reports.hours import Period, ReportRangeError, period_of
+from reports.service import CompareQuery, EventDraft, NotFound, ReportService
+from reports.versions import load_versions
 
 FORMATS = ("table", "json", "csv")
-ALL_TIME = (0, 7_258_118_400_000)  # 1970 to 2200: events are few, list them all
 
 
 def day(text: str) -> date:
@@ -81,156 +68,156 @@ def span(text: str) -> Period:
         raise argparse.ArgumentTypeError(f"{text!r}: {exc}") from None
 
 
-@dataclass
-class Context:
-    settings: Settings
-    versions: Versions
-    db: InfluxV1
-
-    @property
-    def layout(self) -> Layout:
-        return self.versions.current
-
-
 @contextmanager
-def context(config: str | None) -> Iterator[Context]:
+def service(config: str | None) -> Iterator[ReportService]:
     settings = load_settings(config)
     versions = load_versions(load_layout(settings.layout), settings)
     with InfluxV1(settings.influx) as db:
-        yield Context(settings, versions, db)
+        yield ReportService(db, versions, settings)
 
 
-def warn_if_not_rolled_up(ctx: Context, period: Period, through: datetime | None) -> None:
-    """Say on stderr when the rollups stop before the period does: those hours are unknown."""
-    cal = Calendar.from_settings(ctx.settings.report, ctx.layout.site.timezone)
-    end = min(period.bounds(cal)[1], int(time.time() * 1000) // HOUR_MS * HOUR_MS)
+def period(args: argparse.Namespace) -> Period:
+    return period_of(args.first, args.last, args.month)
+
+
+def maybe_period(args: argparse.Namespace) -> Period | None:
+    return None if args.first is None and args.last is None and args.month is None \
+        else period(args)
+
+
+def note(text: str) -> None:
+    print(f"hubsense: {text}", file=sys.stderr)
+
+
+def warn_if_not_rolled_up(counted: datetime | None, through: datetime | None) -> None:
+    """Say on stderr when the rollups stop before the counted stretch does: those hours
+    count as unknown."""
     if through is None:
-        print("hubsense: no rollups yet, so every hour counts as unknown: run "
-              "`hubsense rollup --from FIRST --to LAST` (or the rollup service)", file=sys.stderr)
-    elif to_ms(through) < end:
-        print(f"hubsense: rollups reach {cal.local(to_ms(through)):%Y-%m-%d %H:%M}; later "
-              "hours count as unknown until `hubsense rollup` catches up", file=sys.stderr)
+        note("no rollups yet, so every hour counts as unknown: run "
+             "`hubsense rollup --from FIRST --to LAST` (or the rollup service)")
+    elif counted is not None and through < counted:
+        note(f"rollups reach {through:%Y-%m-%d %H:%M}; later hours count as unknown until "
+             "`hubsense rollup` catches up")
 
 
-def table(csv_text: str) -> str:
-    """Align CSV as a plain-text table: the same columns as the CSV."""
-    rows = list(csv.reader(io.StringIO(csv_text)))
-    if not rows:
-        return ""
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    return "".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() + "\n"
-                   for r in rows)
-
-
-def emit(fmt: str, data: Any, csv_text: str, out: TextIO, summary: str = "") -> None:
+def emit(fmt: str, data: Any, csv_text: Callable[[], str], table: Callable[[], str],
+         summary: str = "") -> None:
+    out = sys.stdout
     if fmt == "json":
         out.write(json.dumps(to_jsonable_python(data), indent=2) + "\n")
     elif fmt == "csv":
-        out.write(csv_text)
+        out.write(csv_text())
     else:
-        out.write(table(csv_text) + summary)
+        out.write(table() + (f"\n{tables.wrap(summary)}\n" if summary else ""))
 
 
-def cmd_utilization(args: argparse.Namespace, ctx: Context) -> None:
-    period = period_of(args.first, args.last, args.month)
-    r = utilization(ctx.db, ctx.layout, ctx.settings.report, period,
-                    excluded_days(ctx.db, ctx.layout, ctx.settings.report, period,
-                                  args.exclude_events))
-    warn_if_not_rolled_up(ctx, period, r.rollups_through)
-    flagged = [f"{u.id} {u.flag}" for u in r.zones if u.flag]
-    emit(args.format, r, export.utilization_csv(r), sys.stdout,
-         f"\nflags: {', '.join(flagged) or 'none'} (mean people / capacity in opening hours: "
-         f"under {ctx.settings.report.underused_below:g}, "
-         f"over {ctx.settings.report.overused_above:g})\n")
+def so_far(in_progress: bool, counted: datetime | None) -> str:
+    return (f"\nthe period is not over: counted to {counted:%Y-%m-%d %H:%M}"
+            if in_progress and counted else "")
 
 
-def cmd_visits(args: argparse.Namespace, ctx: Context) -> None:
-    period = period_of(args.first, args.last, args.month)
-    r = visits(ctx.db, ctx.layout, ctx.settings.report, period, args.by,
-               excluded_days(ctx.db, ctx.layout, ctx.settings.report, period,
-                                  args.exclude_events))
-    warn_if_not_rolled_up(ctx, period, r.rollups_through)
+def cmd_utilization(args: argparse.Namespace, svc: ReportService) -> None:
+    r = svc.utilization(period(args), args.exclude_events)
+    warn_if_not_rolled_up(r.counted_through, r.rollups_through)
+    flagged = [f"{u.id} {u.flag}" for u in r.zones if u.flag in ("underused", "overused")]
+    cfg = svc.cfg
+    emit(args.format, r, lambda: export.utilization_csv(r), lambda: tables.utilization(r),
+         f"flags: {', '.join(flagged) or 'none'} (mean people / capacity in opening hours, "
+         f"{r.opening_hours}: under {cfg.underused_below:g} underused, over "
+         f"{cfg.overused_above:g} overused)"
+         + (f"\nleft out: {', '.join(map(str, r.excluded_days))}: {r.exclusion}"
+            if r.exclusion else "") + so_far(r.in_progress, r.counted_through))
+
+
+def cmd_visits(args: argparse.Namespace, svc: ReportService) -> None:
+    r = svc.visits(period(args), args.by, args.exclude_events)
     trend = "n/a" if r.trend is None else f"{r.trend:+.1%}"
-    so_far = ""
-    if r.partial and r.rollups_through is not None:
-        cal = Calendar.from_settings(ctx.settings.report, ctx.layout.site.timezone)
-        so_far = (f" (the period is not over: counted to "
-                  f"{cal.local(to_ms(r.rollups_through)):%Y-%m-%d %H:%M}, the previous period "
-                  "over as long)")
-    emit(args.format, r, export.visits_csv(r), sys.stdout,
-         f"\ntotal {r.total}, previous period {r.previous_total}, trend {trend}{so_far}\n")
+    peak = "n/a" if r.peak_hour is None else \
+        f"{r.peak_hour.start:%Y-%m-%d %H:%M} ({r.peak_hour.visits} visits)"
+    stretch = ""
+    if r.in_progress and r.counted_through and r.previous_through:
+        stretch = (f"\nthe period is not over: counted to {r.counted_through:%Y-%m-%d %H:%M}, "
+                   f"the previous period to {r.previous_through:%Y-%m-%d %H:%M}, as far in")
+    base = ("no baseline (no whole day)" if r.baseline_per_day is None
+            else f"baseline {r.baseline_per_day:.1f} per day")
+    emit(args.format, r, lambda: export.visits_csv(r), lambda: tables.visits(r),
+         f"total {r.total}, previous period {r.previous_total}, trend {trend}\n"
+         f"peak hour {peak}, {base}"
+         + (f"\nevent days {', '.join(map(str, r.excluded_days))}: {r.exclusion}"
+            if r.exclusion else "") + stretch)
     if args.chart:
         Path(args.chart).write_text(visits_svg(r), encoding="utf-8")
-        print(f"chart written to {args.chart}", file=sys.stderr)
+        note(f"chart written to {args.chart}")
 
 
-def cmd_compare(args: argparse.Namespace, ctx: Context) -> None:
-    cfg = ctx.settings.report
-    if bool(args.before) != bool(args.after):
+def cmd_compare(args: argparse.Namespace, svc: ReportService) -> None:
+    if (args.before is None) != (args.after is None):
         raise ReportRangeError("give both --before and --after")
-    cal = Calendar.from_settings(cfg, ctx.layout.site.timezone)
-    s = sides(ctx.versions, cfg, cal.local_date(int(time.time() * 1000)), args.days,
-              (args.before, args.after) if args.before else None, args.layout_change,
-              tuple(args.versions) if args.versions else None)
-    both = Period(min(s.before.first, s.after.first), max(s.before.last, s.after.last))
-    skip = excluded_days(ctx.db, ctx.layout, cfg, both, args.exclude_events)
-    changes = compare(ctx.db, s.before_layout, cfg, s.before, s.after, skip, s.after_layout)
-    warn_if_not_rolled_up(ctx, s.after, through(ctx.db, ctx.layout.site.id))
-    va, vb = s.before_layout.version, s.after_layout.version
-    emit(args.format, {"before": s.before, "after": s.after, "before_version": va,
-                       "after_version": vb, "zones": changes},
-         export.compare_csv(changes), sys.stdout,
-         f"\nbefore {s.before.first}..{s.before.last} (layout v{va}), after "
-         f"{s.after.first}..{s.after.last} (layout v{vb}); change: after - before, "
-         "mean people / capacity\n")
+    r = svc.compare(CompareQuery(args.before, args.after, args.layout_change,
+                                 tuple(args.versions) if args.versions else None, args.days,
+                                 args.exclude_events))
+    warn_if_not_rolled_up(None, svc.rollups_through())
+    a, b = r.before, r.after
+
+    def side(s: Side) -> str:
+        days = f"{s.days} day{'' if s.days == 1 else 's'}"
+        return (f"{s.first}..{s.last} ({days}, layout "
+                f"{', '.join(f'v{v}' for v in s.versions) or 'none'})")
+
+    emit(args.format, r, lambda: export.compare_csv(r), lambda: tables.compare(r),
+         f"before {side(a)}, after {side(b)}\n"
+         "/cap: mean people / capacity in opening hours; change: after - before, in "
+         "percentage points"
+         + (f"\nleft out: {', '.join(map(str, r.excluded_days))}: {r.exclusion}"
+            if r.exclusion else ""))
 
 
-def cmd_events_report(args: argparse.Namespace, ctx: Context) -> None:
-    cfg = ctx.settings.report
-    period = period_of(args.first, args.last, args.month).check(cfg.max_range_days)
-    reps = [event_report(ctx.db, ctx.layout, cfg, e)
-            for e in events_during(ctx.db, ctx.layout, cfg, period)]
-    emit(args.format, reps, export.events_csv(reps), sys.stdout)
+def cmd_events_report(args: argparse.Namespace, svc: ReportService) -> None:
+    reps = svc.event_reports(period(args))
+    emit(args.format, reps, lambda: export.events_csv(reps), lambda: tables.events(reps))
 
 
-def local_time(cal: Calendar) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            t = datetime.fromisoformat(text)
-        except ValueError:
-            raise ReportRangeError(f"{text!r} is not a time like 2026-11-18T18:00") from None
-        return to_ms(t if t.tzinfo else t.replace(tzinfo=cal.tz))
-
-    return parse
+def cmd_acoustics(args: argparse.Namespace, svc: ReportService) -> None:
+    r = svc.acoustics(period(args))
+    warn_if_not_rolled_up(r.counted_through, r.rollups_through)
+    emit(args.format, r, lambda: export.acoustics_csv(r), lambda: tables.acoustics(r),
+         f"above: share of the measured opening hours ({r.opening_hours}) with LAeq over the "
+         "zone kind's target (report.noise_targets)" + so_far(r.in_progress, r.counted_through))
 
 
-def cmd_event_add(args: argparse.Namespace, ctx: Context) -> None:
-    cal = Calendar.from_settings(ctx.settings.report, ctx.layout.site.timezone)
-    parse = local_time(cal)
-    start, end = parse(args.start), parse(args.end)
-    ev = Event(args.id or event_id(args.name, cal.local_date(start)), args.name, start, end,
-               tuple(args.zone))
-    save_event(ctx.db, ctx.layout, ev)
-    print(f"event {ev.id} saved")
+def cmd_accuracy(args: argparse.Namespace, svc: ReportService) -> None:
+    r = svc.accuracy(period(args))
+    emit(args.format, r, lambda: export.accuracy_csv(r), lambda: tables.accuracy(r),
+         f"error: what hubsense showed - the headcount; within {r.tolerance}: share of the "
+         "compared checks (report.accuracy_tolerance)")
 
 
-def cmd_event_list(args: argparse.Namespace, ctx: Context) -> None:
-    cfg = ctx.settings.report
-    if args.first is None and args.last is None and args.month is None:
-        events = list_events(ctx.db, ctx.layout, *ALL_TIME)
-    else:
-        events = events_during(ctx.db, ctx.layout, cfg,
-                               period_of(args.first, args.last, args.month))
-    emit(args.format, events, export.event_list_csv(events), sys.stdout)
+def cmd_event_add(args: argparse.Namespace, svc: ReportService) -> None:
+    ev = svc.add_event(EventDraft(args.name, args.start, args.end, tuple(args.zone), args.id))
+    print(f"event {ev.id} saved: {tables.span(ev.start, ev.end)}")
 
 
-def cmd_event_delete(args: argparse.Namespace, ctx: Context) -> None:
-    found = [e for e in list_events(ctx.db, ctx.layout, *ALL_TIME) if e.id == args.id]
-    if not found:
-        raise ReportRangeError(f"no event {args.id!r}")
-    for ev in found:
-        delete_event(ctx.db, ctx.layout, ev)
+def cmd_event_list(args: argparse.Namespace, svc: ReportService) -> None:
+    found = svc.events(maybe_period(args))
+    emit(args.format, found, lambda: export.event_list_csv(found),
+         lambda: tables.event_list(found))
+
+
+def cmd_event_delete(args: argparse.Namespace, svc: ReportService) -> None:
+    svc.delete_event(args.id)
     print(f"event {args.id} deleted")
+
+
+def cmd_check_add(args: argparse.Namespace, svc: ReportService) -> None:
+    c = svc.record_check(args.zone, args.people, args.at)
+    shown = "unknown" if c.sensor_people is None else str(c.sensor_people)
+    print(f"check saved: {c.zone} at {tables.when(c.at)}: {c.people} counted, hubsense "
+          f"showed {shown} ({c.sensor})")
+
+
+def cmd_check_list(args: argparse.Namespace, svc: ReportService) -> None:
+    found = svc.checks(maybe_period(args))
+    emit(args.format, found, lambda: export.checks_csv(found), lambda: tables.checks(found))
 
 
 class Progress:
@@ -266,32 +253,26 @@ class Progress:
             self.out.write("\n")
 
 
-def cmd_rollup(args: argparse.Namespace, ctx: Context) -> None:
-    roll = Rollup(ctx.db, ctx.versions, ctx.settings.report)
-    now_ms = int(time.time() * 1000)
-    if args.first is None and args.last is None and args.month is None:
-        bar = Progress(sys.stderr, None)
-        n = roll.catch_up(now_ms, args.since, progress=bar)
-    else:
-        period = period_of(args.first, args.last, args.month)
-        last = min(period.last, roll.cal.local_date(now_ms))  # never past now
-        bar = Progress(sys.stderr, max(0, (last - period.first).days + 1))
-        n = roll.run(period.first, last, until_ms=now_ms, progress=bar)
+def cmd_rollup(args: argparse.Namespace, svc: ReportService) -> None:
+    p = maybe_period(args)
+    total = None if p is None else max(0, (min(p.last, svc.today()) - p.first).days + 1)
+    bar = Progress(sys.stderr, total)
+    n = svc.rollup(p, args.since, progress=bar)
     bar.end()
     print(f"{n} rollup points written")
 
 
-Command = Callable[[argparse.Namespace, Context], None]
+Command = Callable[[argparse.Namespace, ReportService], None]
 
 
 def run(fn: Command) -> Callable[[argparse.Namespace], int]:
-    """Wrap a command: open the context, turn what a user can fix into exit 2."""
+    """Wrap a command: open the service, turn what a user can fix into exit 2."""
 
     def go(args: argparse.Namespace) -> int:
         try:
-            with context(args.config) as ctx:
-                fn(args, ctx)
-        except ValueError as exc:  # ReportRangeError, an invalid event, an unknown zone
+            with service(args.config) as svc:
+                fn(args, svc)
+        except (ValueError, NotFound) as exc:  # a bad period, event, zone or check
             print(f"hubsense: {exc}", file=sys.stderr)
             return 2
         except InfluxError as exc:
@@ -312,20 +293,24 @@ def _common(p: argparse.ArgumentParser, period: bool = True, fmt: bool = True) -
         p.add_argument("--format", choices=FORMATS, default="table")
 
 
-def register(sub: Any) -> None:
-    """Add `report`, `event` and `rollup` to the `hubsense` subcommands."""
-    rep = sub.add_parser("report", help="utilization, visits, compare and event reports")
+def _reports(sub: Any) -> None:
+    rep = sub.add_parser("report", help="utilization, visits, compare, events, acoustics and "
+                                        "accuracy reports")
     rsub = rep.add_subparsers(dest="report", required=True)
     u = rsub.add_parser("utilization", help="per zone and desk: occupied, unknown, flags")
-    v = rsub.add_parser("visits", help="visits per day, week or month, and the trend")
+    _common(u)
+    u.add_argument("--exclude-events", action="store_true",
+                   help="leave days with registered events out of every figure")
+    u.set_defaults(fn=run(cmd_utilization))
+    v = rsub.add_parser("visits", help="visits per day, week or month so far, and the trend")
+    _common(v)
     v.add_argument("--by", choices=("day", "week", "month"), default="day")
     v.add_argument("--chart", metavar="OUT.svg", help="also write an SVG bar chart")
-    for p, fn in ((u, cmd_utilization), (v, cmd_visits)):
-        _common(p)
-        p.add_argument("--exclude-events", action="store_true",
-                       help="leave days with registered events out")
-        p.set_defaults(fn=run(fn))
-    c = rsub.add_parser("compare", help="two periods side by side per zone")
+    v.add_argument("--exclude-events", action="store_true",
+                   help="leave days with registered events out of the baseline per day (they "
+                        "stay in the rows and the total)")
+    v.set_defaults(fn=run(cmd_visits))
+    c = rsub.add_parser("compare", help="two periods or layout versions side by side per zone")
     _common(c, period=False)
     c.add_argument("--before", type=span, metavar="A..B|YYYY-MM")
     c.add_argument("--after", type=span, metavar="C..D|YYYY-MM")
@@ -335,12 +320,20 @@ def register(sub: Any) -> None:
                    help="two layout versions (report.earlier_layouts): the last --days of "
                         "OLD against the first --days of NEW")
     c.add_argument("--days", type=int, default=28)
-    c.add_argument("--exclude-events", action="store_true")
+    c.add_argument("--exclude-events", action="store_true",
+                   help="leave days with registered events out of both periods")
     c.set_defaults(fn=run(cmd_compare))
-    e = rsub.add_parser("events", help="visits and occupancy per registered event")
-    _common(e)
-    e.set_defaults(fn=run(cmd_events_report))
+    for name, fn, text in (
+            ("events", cmd_events_report, "visits and occupancy per registered event"),
+            ("acoustics", cmd_acoustics, "per zone: share of opening hours above its noise "
+                                         "target"),
+            ("accuracy", cmd_accuracy, "hubsense's figures against staff headcounts")):
+        p = rsub.add_parser(name, help=text)
+        _common(p)
+        p.set_defaults(fn=run(fn))
 
+
+def _events(sub: Any) -> None:
     ev = sub.add_parser("event", help="register, list and delete events")
     esub = ev.add_subparsers(dest="event", required=True)
     add = esub.add_parser("add", help="register an event (local times unless an offset is given)")
@@ -351,7 +344,7 @@ def register(sub: Any) -> None:
     add.add_argument("--zone", action="append", default=[], help="repeat; none: the whole site")
     add.add_argument("--id", help="default: from the name and the day")
     add.set_defaults(fn=run(cmd_event_add))
-    ls = esub.add_parser("list", help="events (all, or those in a period)")
+    ls = esub.add_parser("list", help="events (all, or those in a period), in local time")
     _common(ls)
     ls.set_defaults(fn=run(cmd_event_list))
     rm = esub.add_parser("delete", help="delete an event by id")
@@ -359,8 +352,29 @@ def register(sub: Any) -> None:
     rm.add_argument("id")
     rm.set_defaults(fn=run(cmd_event_delete))
 
+
+def _checks(sub: Any) -> None:
+    ch = sub.add_parser("check", help="record and list headcounts (accuracy checks)")
+    csub = ch.add_subparsers(dest="check", required=True)
+    add = csub.add_parser("add", help="record the people counted in a zone, now or --at")
+    _common(add, period=False, fmt=False)
+    add.add_argument("zone")
+    add.add_argument("people", type=int)
+    add.add_argument("--at", metavar="2026-11-18T10:30", help="local time; default: now")
+    add.set_defaults(fn=run(cmd_check_add))
+    ls = csub.add_parser("list", help="recorded headcounts (all, or those in a period)")
+    _common(ls)
+    ls.set_defaults(fn=run(cmd_check_list))
+
+
+def register(sub: Any) -> None:
+    """Add `report`, `event`, `check` and `rollup` to the `hubsense` subcommands."""
+    _reports(sub)
+    _events(sub)
+    _checks(sub)
     ru = sub.add_parser("rollup", help="roll up a period, or catch up from the watermark to now")
     _common(ru, fmt=False)
     ru.add_argument("--since", type=day, metavar="DATE",
                     help="without a period: first day when there is no watermark yet")
     ru.set_defaults(fn=run(cmd_rollup))
+

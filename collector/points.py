@@ -84,9 +84,13 @@ class PointBuilder:
         return (f"{COLLECTOR_HEARTBEAT}{tags} every_s={round(every_s)}i,started={_b(started)} "
                 f"{now_ms}")
 
+    # State points are stamped when the collector decided them; `updated_ms` is the
+    # node's (synced) time of the observation behind them, for reports to place a
+    # change on the node's clock (reports/timeline.py).
     def desk_state(self, d: DeskState, now_ms: int) -> str:
         tags = _tags({"site": self.site, "zone": d.zone, "desk": d.id})
-        return f'{DESK_STATE}{tags} status="{d.status.value}" {now_ms}'
+        since = "" if d.updated_ms is None else f",updated_ms={d.updated_ms}i"
+        return f'{DESK_STATE}{tags} status="{d.status.value}"{since} {now_ms}'
 
     def zone_state(self, z: ZoneState, now_ms: int) -> str:
         fields = [f'status="{z.status.value}"', f"stale={_b(z.stale)}",
@@ -100,5 +104,7 @@ class PointBuilder:
             fields.append(f"laeq={float(z.laeq)!r}")
         if z.noise is not None:
             fields.append(f'noise="{z.noise.value}"')
+        if z.updated_ms is not None:
+            fields.append(f"updated_ms={z.updated_ms}i")
         tags = _tags({"site": self.site, "zone": z.id})
         return f"{ZONE_STATE}{tags} {','.join(fields)} {now_ms}"

@@ -31,6 +31,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from hubsense.layout import ZoneKind
 from hubsense.passwords import MIN_TOKEN, check_secret
 
 
@@ -155,8 +156,9 @@ class StaffToken(_Section):
     name: str = Field(min_length=1, max_length=64, description="who holds it, for the logs")
     token: SecretStr
     # nodes:read: node health; reports:read: reports and the event list;
-    # events:write: register and delete events.
-    scopes: list[Literal["nodes:read", "reports:read", "events:write"]] = Field(min_length=1)
+    # events:write: register and delete events; checks:write: record headcounts.
+    scopes: list[Literal["nodes:read", "reports:read", "events:write", "checks:write"]] = Field(
+        min_length=1)
 
     @field_validator("token")
     @classmethod
@@ -218,6 +220,14 @@ class StateSettings(_Section):
 
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# LAeq a zone of each kind should stay at or under in opening hours, dB(A), from what
+# the kind is for: focus work in quiet zones and at desks (open-plan guidance puts
+# concentration at 40-45 dB(A) of background), talk in meeting areas and the lounge,
+# lively conversation in buzz zones (state.lively_db is 55) short of shouting, and an
+# entrance that only has to stay bearable.
+NOISE_TARGETS: dict[ZoneKind, int] = {
+    ZoneKind.QUIET_ZONE: 45, ZoneKind.DESK_AREA: 50, ZoneKind.MEETING_AREA: 60,
+    ZoneKind.LOUNGE: 60, ZoneKind.BUZZ_ZONE: 65, ZoneKind.ENTRANCE: 70}
 _OPEN_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
 
 
@@ -241,6 +251,21 @@ class ReportSettings(_Section):
         default=[], description="earlier versions of the layout, each with its version and "
                                 "effective_from: rollups use the one in force, compare sets two "
                                 "side by side")
+    noise_targets: dict[ZoneKind, int] = Field(
+        default=NOISE_TARGETS, description="per zone kind, the LAeq in dB(A) (whole dB) a zone "
+                                           "should stay at or under in opening hours; kinds "
+                                           "not given keep their default")
+    accuracy_tolerance: int = Field(default=1, ge=0, le=1000,
+                                    description="a sensor figure within this many people of a "
+                                                "headcount counts as right")
+
+    @field_validator("noise_targets")
+    @classmethod
+    def _targets(cls, v: dict[ZoneKind, int]) -> dict[ZoneKind, int]:
+        for kind, db in v.items():
+            if not 20 <= db <= 120:
+                raise ValueError(f"{kind}: {db} dB(A) is not a target between 20 and 120")
+        return {**NOISE_TARGETS, **v}
 
     @field_validator("timezone")
     @classmethod

@@ -11,21 +11,21 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
-from typing import Annotated
+from datetime import date, datetime, timedelta
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field
 
 from hubsense.influx import InfluxError, InfluxV1, Point
-from hubsense.layout import ID_RE, Layout
+from hubsense.layout import ID_RE, Layout, ZoneKind
 from hubsense.measurements import EVENT, EVENT_FIGURES
 from hubsense.names import plain_name
 from hubsense.settings import ReportSettings
 from reports import source, store
 from reports.hours import Calendar, Period
-from reports.passages import entries
 from reports.source import MS_NS
-from reports.spans import bucket_totals, spans_from_changes
+from reports.spans import Span, bucket_totals
+from reports.timeline import Timeline
 
 MAX_EVENT_DAYS = 14
 # What the API and `hubsense event add` accept as a new event's name, checked the same way.
@@ -96,35 +96,66 @@ def list_events(db: InfluxV1, layout: Layout, start_ms: int, end_ms: int) -> lis
 
 
 @dataclass(frozen=True)
+class EventInfo:
+    """An event as shown: times in the site's local time (with their offset)."""
+
+    id: str
+    name: str
+    start: datetime
+    end: datetime
+    zones: list[str]
+
+    @classmethod
+    def of(cls, ev: Event, cal: Calendar) -> EventInfo:
+        return cls(ev.id, ev.name, cal.local(ev.start_ms), cal.local(ev.end_ms), list(ev.zones))
+
+
+@dataclass(frozen=True)
 class ZoneDuring:
     zone: str
-    mean_occupancy: float | None
+    mean_occupancy: float | None  # people, over the known time
     peak: int | None
-    unknown_share: float
+    unknown_share: float | None  # None: nothing of the event has happened yet
+
+
+EventStatus = Literal["upcoming", "in_progress", "over"]
 
 
 @dataclass(frozen=True)
 class EventReport:
-    event: Event
+    event: EventInfo
     visits: int
     zones: list[ZoneDuring]
+    # An event still going on is counted so far, to `counted_through`.
+    status: EventStatus = "over"
+    counted_through: datetime | None = None
 
 
-def event_report(db: InfluxV1, layout: Layout, cfg: ReportSettings, ev: Event) -> EventReport:
-    """Visits through every door and occupancy of the event's zones during it."""
-    site, a, b = layout.site.id, ev.start_ms, ev.end_ms
-    before = source.passage_before(db, site, a)
-    n = sum(k for door, samples in source.passages(db, site, a, b).items()
-            for _t, k in entries(samples, before.get(door)))
-    initial = source.zone_before(db, site, a)
-    changes = source.zone_changes(db, site, a, b)
+def event_report(db: InfluxV1, layout: Layout, cal: Calendar, ev: Event,
+                 timeline: Timeline) -> EventReport:
+    """Visits through every door and occupancy of the event's zones during it, so far.
+
+    Visits are counted from the raw totals by the same rule and the same
+    baseline as the rollups behind the visits report, so both give the same
+    count for the same window.
+    """
+    site, a = layout.site.id, ev.start_ms
+    b = min(ev.end_ms, timeline.now_ms)
+    status: EventStatus = ("upcoming" if b <= a else
+                           "in_progress" if b < ev.end_ms else "over")
+    info = EventInfo.of(ev, cal)
+    ids = ev.zones or tuple(z.id for z in layout.zones if z.kind is not ZoneKind.ENTRANCE)
+    if status == "upcoming":
+        return EventReport(info, 0, [ZoneDuring(z, None, None, None) for z in ids], status)
+    n = sum(k for _t, k in source.entries_between(db, site, a, b))
+    _desks, initial = timeline.before(a)
+    got = timeline.zones(a, b, initial)
     zones = []
-    for z in ev.zones or tuple(z.id for z in layout.zones if z.kind != "entrance"):
-        spans = spans_from_changes(changes.get(z, []), a, b, initial.get(z))
-        [t] = bucket_totals(spans, [a, b], [(a, b)])
+    for z in ids:
+        [t] = bucket_totals(got.spans.get(z) or [Span(a, b, None)], [a, b], [(a, b)])
         zones.append(ZoneDuring(z, t.people_ms / t.known_ms if t.known_ms else None, t.peak,
                                 t.unknown_ms / t.span_ms))
-    return EventReport(ev, n, zones)
+    return EventReport(info, n, zones, status, cal.local(b))
 
 
 def events_during(db: InfluxV1, layout: Layout, cfg: ReportSettings,
@@ -142,21 +173,14 @@ def event_days(events: list[Event], cfg: ReportSettings, layout: Layout) -> froz
     return frozenset().union(*(e.days(cal) for e in events))
 
 
-def excluded_days(db: InfluxV1, layout: Layout, cfg: ReportSettings, period: Period,
-                  exclude: bool) -> frozenset[date]:
-    """Days with registered events in `period`, when asked to leave them out."""
-    if not exclude:
-        return frozenset()
-    return event_days(events_during(db, layout, cfg, period), cfg, layout)
-
-
 def roll_up_events(db: InfluxV1, layout: Layout, cfg: ReportSettings, start_ms: int,
-                   end_ms: int) -> int:
+                   end_ms: int, timeline: Timeline) -> int:
     """Write the figures of events touching [start, end) into the rollups; return how many."""
+    cal = Calendar.from_settings(cfg, layout.site.timezone)
     points = []
     for ev in list_events(db, layout, start_ms - MAX_EVENT_DAYS * 86_400_000, end_ms):
         if ev.end_ms > start_ms:
-            rep = event_report(db, layout, cfg, ev)
+            rep = event_report(db, layout, cal, ev, timeline)
             points.append(Point(EVENT_FIGURES, {"site": layout.site.id, "event": ev.id},
                                 {"name": ev.name, "end_ms": ev.end_ms, "visits": rep.visits,
                                  "zones": json.dumps(list(ev.zones)), "deleted": False},

@@ -10,11 +10,12 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
-from reports.compare import ZoneChange
-from reports.events import Event, EventReport
+from reports.accuracy import AccuracyReport, Check
+from reports.acoustics import AcousticsReport
+from reports.compare import CompareReport
+from reports.events import EventInfo, EventReport
 from reports.utilization import Use, UtilizationReport
 from reports.visits import VisitsReport
 
@@ -43,13 +44,13 @@ def _csv(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
 
 USE_COLUMNS = ("kind", "id", "zone", "capacity", "open_h", "occupied_h", "free_h", "unknown_h",
                "occupied_share", "unknown_share", "mean_occupancy", "mean_vs_capacity", "peak",
-               "peak_vs_capacity", "flag")
+               "peak_vs_capacity", "flag", "flag_reason", "known_outside_h")
 
 
 def _use(kind: str, u: Use) -> list[Any]:
     return [kind, u.id, u.zone, u.capacity, u.open_h, u.occupied_h, u.free_h, u.unknown_h,
             u.occupied_share, u.unknown_share, u.mean_occupancy, u.mean_vs_capacity, u.peak,
-            u.peak_vs_capacity, u.flag]
+            u.peak_vs_capacity, u.flag, u.flag_reason, u.known_outside_h]
 
 
 def utilization_csv(r: UtilizationReport) -> str:
@@ -61,32 +62,48 @@ def visits_csv(r: VisitsReport) -> str:
     return _csv((r.by, "visits"), [(d.isoformat(), n) for d, n in r.rows])
 
 
-def when(ms: int) -> str:
-    """UTC milliseconds as ISO 8601 with a Z."""
-    return datetime.fromtimestamp(ms / 1000, UTC).isoformat().replace("+00:00", "Z")
-
-
-def event_list_csv(events: Iterable[Event]) -> str:
+def event_list_csv(events: Iterable[EventInfo]) -> str:
     return _csv(("event", "name", "start", "end", "zones"),
-                [(e.id, e.name, when(e.start_ms), when(e.end_ms), " ".join(e.zones))
+                [(e.id, e.name, e.start.isoformat(), e.end.isoformat(), " ".join(e.zones))
                  for e in events])
 
 
 def events_csv(reports: Iterable[EventReport]) -> str:
-    return _csv(("event", "name", "start", "end", "visits", "zone", "mean_occupancy", "peak",
-                 "unknown_share"),
-                [(r.event.id, r.event.name, when(r.event.start_ms), when(r.event.end_ms),
-                  r.visits, z.zone, z.mean_occupancy, z.peak, z.unknown_share)
+    return _csv(("event", "name", "start", "end", "status", "visits", "zone", "mean_occupancy",
+                 "peak", "unknown_share"),
+                [(r.event.id, r.event.name, r.event.start.isoformat(), r.event.end.isoformat(),
+                  r.status, r.visits, z.zone, z.mean_occupancy, z.peak, z.unknown_share)
                  for r in reports for z in r.zones])
 
 
-def compare_csv(changes: Iterable[ZoneChange]) -> str:
+def compare_csv(r: CompareReport) -> str:
     def side(u: Use | None) -> list[Any]:
         return [None] * 4 if u is None else [u.capacity, u.mean_vs_capacity, u.occupied_share,
                                              u.flag]
 
     return _csv(("zone", "before_capacity", "before_mean_vs_capacity", "before_occupied_share",
                  "before_flag", "after_capacity", "after_mean_vs_capacity",
-                 "after_occupied_share", "after_flag", "change", "occupied_share_change"),
+                 "after_occupied_share", "after_flag", "change", "occupied_share_change",
+                 "cannot_tell"),
                 [(c.zone, *side(c.before), *side(c.after), c.mean_vs_capacity_change,
-                  c.occupied_share_change) for c in changes])
+                  c.occupied_share_change, c.cannot_tell) for c in r.zones])
+
+
+def acoustics_csv(r: AcousticsReport) -> str:
+    return _csv(("zone", "kind", "target_db", "open_h", "measured_h", "above_h", "above_share",
+                 "measured_share"),
+                [(z.zone, z.kind.value, z.target_db, z.open_h, z.measured_h, z.above_h,
+                  z.above_share, z.measured_share) for z in r.zones])
+
+
+def checks_csv(checks: Iterable[Check]) -> str:
+    return _csv(("zone", "at", "people", "sensor", "sensor_people", "error"),
+                [(c.zone, c.at.isoformat(), c.people, c.sensor, c.sensor_people, c.error)
+                 for c in checks])
+
+
+def accuracy_csv(r: AccuracyReport) -> str:
+    return _csv(("zone", "sensor", "checks", "compared", "mean_error", "mean_abs_error",
+                 "within_share"),
+                [(a.zone or "(all)", a.sensor, a.checks, a.compared, a.mean_error,
+                  a.mean_abs_error, a.within_share) for a in [*r.zones, *r.sensors]])

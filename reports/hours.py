@@ -8,7 +8,7 @@ opening span that day is still the wall-clock span (08:00-17:00 stays 9 hours).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -120,8 +120,7 @@ class Period:
         if not FIRST_DAY.year <= int(m[1]) <= LAST_DAY.year:
             raise ReportRangeError(f"{text} is outside {FIRST_DAY}..{LAST_DAY}")
         first = date(int(m[1]), int(m[2]), 1)
-        nxt = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-        return cls(first, nxt - timedelta(days=1))
+        return cls(first, next_month(first) - timedelta(days=1))
 
     def check(self, max_days: int) -> Period:
         """Refuse a range that would scan more than the configured maximum."""
@@ -146,6 +145,36 @@ class Period:
                 start = None
             d += timedelta(days=1)
         return out
+
+
+def consecutive(days: Iterable[date]) -> list[Period]:
+    """Sorted days as runs of consecutive days."""
+    out: list[Period] = []
+    for d in days:
+        if out and out[-1].last + timedelta(days=1) == d:
+            out[-1] = Period(out[-1].first, d)
+        else:
+            out.append(Period(d, d))
+    return out
+
+
+def month_start(d: date) -> date:
+    return d.replace(day=1)
+
+
+def next_month(d: date) -> date:
+    """The first day of the month after `d`'s."""
+    return date(d.year + d.month // 12, d.month % 12 + 1, 1)
+
+
+def whole_months(p: Period) -> list[Period]:
+    """The calendar months lying wholly inside `p`, in order."""
+    out = []
+    m = p.first if p.first.day == 1 else next_month(p.first)
+    while next_month(m) - timedelta(days=1) <= p.last:
+        out.append(Period(m, next_month(m) - timedelta(days=1)))
+        m = next_month(m)
+    return out
 
 
 def period_of(first: date | None, last: date | None, month: str | None) -> Period:

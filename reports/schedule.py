@@ -31,7 +31,8 @@ def catch_up_once(settings: Settings, now: Callable[[], float] = time.time,
     # Every layout version, so each day is rolled up with the layout in force then.
     versions = load_versions(load_layout(settings.layout), settings)
     with InfluxV1(settings.influx) as db:
-        return Rollup(db, versions, settings.report).catch_up(int(now() * 1000), since)
+        return Rollup(db, versions, settings.report, settings.state).catch_up(
+            int(now() * 1000), since)
 
 
 def run(settings: Settings, every_s: float, stop: threading.Event,

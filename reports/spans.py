@@ -9,7 +9,7 @@ as free.
 from __future__ import annotations
 
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 Value = int | None
@@ -95,24 +95,48 @@ class Totals:
             self.open_peak = value if self.open_peak is None else max(self.open_peak, value)
 
 
-def bucket_totals(spans: Sequence[Span], edges: Sequence[int],
-                  open_spans: Sequence[tuple[int, int]]) -> list[Totals]:
-    """Sum spans into the buckets between consecutive `edges`, split open/closed.
+def blank(spans: Sequence[Span], unknown: Sequence[tuple[int, int]]) -> list[Span]:
+    """The same spans with the `unknown` stretches (sorted, disjoint) made unknown."""
+    if not unknown:
+        return list(spans)
+    out: list[Span] = []
+    for s in spans:
+        t = s.start_ms
+        for a, b in unknown:
+            if b <= t or a >= s.end_ms:
+                continue
+            if a > t:
+                out.append(Span(t, a, s.value))
+            out.append(Span(max(a, t), min(b, s.end_ms), None))
+            t = min(b, s.end_ms)
+        if t < s.end_ms:
+            out.append(Span(t, s.end_ms, s.value))
+    return _merge(out)
 
-    Spans, edges and open spans are sorted; spans must cover the edges' range.
+
+def split(spans: Sequence[Span], edges: Sequence[int], open_spans: Sequence[tuple[int, int]]
+          ) -> Iterator[tuple[int, int, Value, bool]]:
+    """Yield (bucket, ms, value, in opening hours) for the pieces of spans between `edges`.
+
+    Spans, edges and open spans are sorted; pieces outside the edges are left out.
     """
     flat_open = [t for a, b in open_spans for t in (a, b)]  # open between [2i] and [2i+1]
     cuts = sorted({*edges, *(t for t in flat_open if edges[0] < t < edges[-1])})
-    out = [Totals() for _ in range(len(edges) - 1)]
     for s in spans:
         a = max(s.start_ms, edges[0])
         end = min(s.end_ms, edges[-1])
         i = bisect_right(cuts, a)
         while a < end:
             b = min(end, cuts[i]) if i < len(cuts) else end
-            bucket = bisect_right(edges, a) - 1
-            is_open = bisect_right(flat_open, a) % 2 == 1
-            out[bucket].add(b - a, s.value, is_open)
+            yield bisect_right(edges, a) - 1, b - a, s.value, bisect_right(flat_open, a) % 2 == 1
             a = b
             i += 1
+
+
+def bucket_totals(spans: Sequence[Span], edges: Sequence[int],
+                  open_spans: Sequence[tuple[int, int]]) -> list[Totals]:
+    """Sum spans into the buckets between consecutive `edges`, split open/closed."""
+    out = [Totals() for _ in range(len(edges) - 1)]
+    for bucket, ms, value, is_open in split(spans, edges, open_spans):
+        out[bucket].add(ms, value, is_open)
     return out

@@ -2,32 +2,31 @@
 
 Shares are of *opening hours*; unknown time is its own share, never free.
 Means are over known time only, so a dead sensor lowers coverage, not usage.
+Each day counts with the layout version in force that day: its zones, desks
+and capacities (people / capacity is summed as person-seconds over
+capacity-seconds, so a capacity change mid-period weighs each day right).
+
+Whole months are read from the monthly rollups, the rest from the daily and
+hourly ones: the same sums, fewer points.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from datetime import date, datetime, timedelta
 
 from hubsense.influx import InfluxV1
 from hubsense.layout import Layout, ZoneKind
-from hubsense.measurements import DESK_DAY, ZONE_HOUR
-from hubsense.measurements import in_rollup_rp as measurement
+from hubsense.measurements import ZONE_DAY, ZONE_MONTH
 from hubsense.settings import ReportSettings
-from reports.hours import HOUR_MS, Calendar, Period, to_ms
-from reports.rollup import watermark
-from reports.source import WHERE, window
+from reports.hours import DAY_NAMES, HOUR_MS, Calendar, Period, consecutive, whole_months
+from reports.rollup import REPORT_DESK_FIELDS, ZoneSums, read_zone_sums, watermark
+from reports.source import window
+from reports.versions import Versions
 
 H = 3600.0
-_DESKS, _ZONES = measurement(DESK_DAY), measurement(ZONE_HOUR)
-_DESK_FIELDS = ("open_known_s", "open_occupied_s")
-_ZONE_FIELDS = ("open_known_s", "open_occupied_s", "open_people_s", "people_s", "known_s")
-
-
-def _sums(fields: tuple[str, ...]) -> str:
-    return ", ".join(f"sum({f}) AS {f}" for f in fields)
 
 
 @dataclass(frozen=True)
@@ -36,7 +35,7 @@ class Use:
 
     id: str
     zone: str
-    capacity: int
+    capacity: int  # of the last layout version in the period that has it
     open_h: float
     occupied_h: float
     free_h: float
@@ -44,10 +43,28 @@ class Use:
     occupied_share: float | None  # of opening hours
     unknown_share: float | None
     mean_occupancy: float | None = None  # people, while known, in opening hours
-    mean_vs_capacity: float | None = None
+    mean_vs_capacity: float | None = None  # each day against its own version's capacity
     peak: int | None = None
     peak_vs_capacity: float | None = None
     flag: str | None = None  # underused | overused | insufficient_data
+    flag_reason: str | None = None  # why insufficient_data, in words
+    known_outside_h: float = 0.0  # known hours outside opening hours (not counted)
+
+
+@dataclass(frozen=True)
+class HourOfWeek:
+    how: int  # 0 = Monday 00:00-01:00 local
+    label: str  # "Tue 12:00"
+    mean_occupancy: float
+
+
+@dataclass(frozen=True)
+class VersionDays:
+    """A layout version and the days of the period it counted for."""
+
+    version: int
+    first: date
+    last: date
 
 
 @dataclass
@@ -59,26 +76,53 @@ class UtilizationReport:
     desks: list[Use]
     # zone -> 168 mean people counts (Monday 00h first), None where nothing was known
     profile: dict[str, list[float | None]] = field(default_factory=dict)
-    busiest: dict[str, list[tuple[int, float]]] = field(default_factory=dict)
-    # End of the rolled-up days: later hours count as unknown until `hubsense rollup` runs.
+    busiest: dict[str, list[HourOfWeek]] = field(default_factory=dict)
+    # End of the rolled-up days (local): later hours count as unknown until a rollup runs.
     rollups_through: datetime | None = None
+    versions: list[VersionDays] = field(default_factory=list)
+    opening_hours: str = ""
+    # The period is not over: counted to `counted_through` (local), nothing after it.
+    in_progress: bool = False
+    counted_through: datetime | None = None
+    # What leaving event days out did (None: nothing was left out).
+    exclusion: str | None = None
 
 
 def _ratio(a: float, b: float) -> float | None:
     return a / b if b > 0 else None
 
 
+def describe_opening(cfg: ReportSettings) -> str:
+    """Opening hours in a few words: `mon-fri 08:00-18:00`, holidays closed."""
+    spans: dict[str, list[str]] = {}
+    for day in DAY_NAMES:
+        if day in cfg.opening_hours:
+            spans.setdefault(cfg.opening_hours[day], []).append(day)
+    parts = []
+    for span, days in spans.items():
+        idx = [DAY_NAMES.index(d) for d in days]
+        run = idx == list(range(idx[0], idx[0] + len(idx))) and len(idx) > 2
+        parts.append(f"{days[0]}-{days[-1]} {span}" if run else f"{','.join(days)} {span}")
+    return "; ".join(parts) or "never open"
+
+
 def make_use(ident: str, zone: str, capacity: int, s: dict[str, float], peak: int | None,
-             cfg: ReportSettings, flag: bool) -> Use:
+             cfg: ReportSettings, flag: bool, opening: str = "") -> Use:
     """Turn summed rollup seconds into one row; flag zones against the thresholds."""
-    open_s, known, occ = s.get("open_s", 0.0), s.get("open_known_s", 0.0), \
-        s.get("open_occupied_s", 0.0)
+    open_s, known, occ = (s.get("open_s", 0.0), s.get("open_known_s", 0.0),
+                          s.get("open_occupied_s", 0.0))
+    outside = max(0.0, s.get("known_s", known) - known)
     mean = _ratio(s.get("open_people_s", occ), known)
-    vs_cap = None if mean is None or capacity == 0 else mean / capacity
-    verdict = None
+    vs_cap = _ratio(s.get("open_people_s", occ), s.get("open_capacity_s", known * capacity))
+    verdict = reason = None
     if flag:
         if (_ratio(known, open_s) or 0.0) < cfg.min_known_share:
             verdict = "insufficient_data"
+            reason = (f"known {known / H:.1f} of {open_s / H:.1f} opening hours "
+                      f"({opening or 'report.opening_hours'}), under "
+                      f"{cfg.min_known_share:.0%} (report.min_known_share)")
+            if outside >= H / 2:
+                reason += f"; {outside / H:.1f} h known outside opening hours, not counted"
         elif vs_cap is not None and vs_cap < cfg.underused_below:
             verdict = "underused"
         elif vs_cap is not None and vs_cap > cfg.overused_above:
@@ -86,86 +130,130 @@ def make_use(ident: str, zone: str, capacity: int, s: dict[str, float], peak: in
     return Use(ident, zone, capacity, open_s / H, occ / H, (known - occ) / H,
                (open_s - known) / H, _ratio(occ, open_s), _ratio(open_s - known, open_s),
                mean, vs_cap, peak, None if peak is None or not capacity else peak / capacity,
-               verdict)
+               verdict, reason, outside / H)
 
 
-def hour_profile(rows: dict[str, dict[int, tuple[float, float]]]
-                 ) -> tuple[dict[str, list[float | None]], dict[str, list[tuple[int, float]]]]:
-    """Mean people per hour of week from (people_s, known_s), and the 3 busiest hours."""
+def how_label(how: int) -> str:
+    return f"{DAY_NAMES[how // 24].capitalize()} {how % 24:02d}:00"
+
+
+def hour_profile(rows: dict[str, tuple[list[float], list[float]]]
+                 ) -> tuple[dict[str, list[float | None]], dict[str, list[HourOfWeek]]]:
+    """Mean people per hour of week from person-seconds and known seconds per hour of
+    the week (168 each, Monday 00h first), and the 3 busiest hours."""
     profile: dict[str, list[float | None]] = {}
-    busiest: dict[str, list[tuple[int, float]]] = {}
-    for zone, by_how in rows.items():
-        prof = [_ratio(*by_how.get(h, (0.0, 0.0))) for h in range(168)]
+    busiest: dict[str, list[HourOfWeek]] = {}
+    for zone, (people, known) in rows.items():
+        prof = [p / k if k > 0 else None for p, k in zip(people, known, strict=True)]
         profile[zone] = prof
         ranked = sorted(((h, m) for h, m in enumerate(prof) if m), key=lambda x: (-x[1], x[0]))
-        busiest[zone] = ranked[:3]
+        busiest[zone] = [HourOfWeek(h, how_label(h), m) for h, m in ranked[:3]]
     return profile, busiest
 
 
-def _add(acc: dict[str, float], row: dict[str, Any]) -> None:
-    for k, v in row.items():
-        if k not in ("time", "peak") and v is not None:
-            acc[k] = acc.get(k, 0.0) + float(v)
+class _Sums:
+    """Rollup sums per zone (with its hour-of-week profile and its desks)."""
+
+    def __init__(self, db: InfluxV1, site: str) -> None:
+        self.db, self.site = db, site
+        self.zones: dict[str, ZoneSums] = {}
+
+    def read(self, zones: str, start_ms: int, end_ms: int) -> None:
+        """Add the rollups of [start, end) from this zone measurement (day or month)."""
+        read_zone_sums(self.db, zones, window(self.site, start_ms, end_ms), into=self.zones)
+
+    def desks(self) -> dict[str, dict[str, float]]:
+        """Per desk, its sums (a desk may have moved zones between versions)."""
+        out: dict[str, list[float]] = {}
+        for z in self.zones.values():
+            for desk, values in z.desks.items():
+                acc = out.setdefault(desk, [0.0] * len(values))
+                for i, v in enumerate(values):
+                    acc[i] += v
+        return {d: dict(zip(REPORT_DESK_FIELDS, v, strict=True)) for d, v in out.items()}
+
+    def profile(self, zones: Iterable[str]) -> dict[str, tuple[list[float], list[float]]]:
+        return {z: (self.zones[z].people, self.zones[z].known) for z in zones if z in self.zones}
 
 
-def utilization(db: InfluxV1, layout: Layout, cfg: ReportSettings, period: Period,
-                exclude_days: frozenset[date] = frozenset(),
-                now_ms: int | None = None) -> UtilizationReport:
+def utilization(db: InfluxV1, layout: Layout | Versions, cfg: ReportSettings, period: Period,
+                exclude_days: frozenset[date] = frozenset(), now_ms: int | None = None,
+                use_months: bool = True) -> UtilizationReport:
     """Utilization of every zone and desk over `period`, leaving `exclude_days` out.
 
     Hours from the last whole hour before `now` on have not happened yet: they
-    count neither as opening hours nor as unknown.
+    count neither as opening hours nor as unknown. `use_months=False` reads only
+    the daily and hourly rollups (the benchmark's baseline).
     """
     period.check(cfg.max_range_days)
+    versions = layout if isinstance(layout, Versions) else Versions.of(layout)
+    current = versions.current
+    site = current.site.id
     now = int(time.time() * 1000) if now_ms is None else now_ms
-    mark = through(db, layout.site.id)
-    cal = Calendar.from_settings(cfg, layout.site.timezone)
-    site = layout.site.id
-    desk_sums: dict[str, dict[str, float]] = {}
-    zone_sums: dict[str, dict[str, float]] = {}
-    peaks: dict[str, int] = {}
-    how: dict[str, dict[int, tuple[float, float]]] = {}
-    # Only the fields a report needs: InfluxDB 1.x pays per series and field.
-    desk_q = (f"SELECT {_sums(_DESK_FIELDS)} FROM {_DESKS} WHERE {WHERE} GROUP BY desk")
-    # One pass over the zone hours: totals are the sum over the hours of the week.
-    zone_q = (f"SELECT {_sums(_ZONE_FIELDS)}, max(open_peak) AS peak FROM {_ZONES} "
-              f"WHERE {WHERE} GROUP BY zone, how")
-    open_s = 0.0  # from the calendar: a stretch never rolled up is unknown, not absent
-    for run in period.runs_without(exclude_days):
-        start, end = run.bounds(cal)
-        # Not past what has happened (nor past the rollups, should a clock lag behind them).
-        end = min(end, max(now - now % HOUR_MS, to_ms(mark) if mark else 0))
-        if start >= end:
-            break
-        open_s += sum(b - a for a, b in cal.open_spans(start, end)) / 1000
-        if mark is None:  # nothing rolled up yet (not even the policy): all unknown
-            continue
-        params = window(site, start, end)
-        for s in db.query(desk_q, params):
-            _add(desk_sums.setdefault(s.tags["desk"], {}), s.rows()[0])
-        for s in db.query(zone_q, params):
-            zone, h, row = s.tags["zone"], int(s.tags["how"]), s.rows()[0]
-            _add(zone_sums.setdefault(zone, {}), row)
-            if row["peak"] is not None:
-                peaks[zone] = max(peaks.get(zone, 0), int(row["peak"]))
-            by = how.setdefault(zone, {})
-            p, k = by.get(h, (0.0, 0.0))
-            by[h] = (p + float(row["people_s"] or 0), k + float(row["known_s"] or 0))
-    zones = [make_use(z.id, z.id, z.capacity, {**zone_sums.get(z.id, {}), "open_s": open_s},
-                      peaks.get(z.id), cfg, flag=True)
-             for z in layout.zones if z.kind is not ZoneKind.ENTRANCE]
-    desks = [make_use(d.id, d.zone, 1, {**desk_sums.get(d.id, {}), "open_s": open_s}, None, cfg,
-                      flag=False)
-             for d in layout.desks]
-    profile, busiest = hour_profile(how)
-    return UtilizationReport(site, period, sorted(exclude_days & _days(period)), zones, desks,
-                             profile, busiest, mark)
-
-
-def through(db: InfluxV1, site: str) -> datetime | None:
-    """The rollups' watermark as a UTC time, for a report to say how far it can see."""
     mark = watermark(db, site)
-    return None if mark is None else datetime.fromtimestamp(mark / 1000, UTC)
+    cal = Calendar.from_settings(cfg, current.site.timezone)
+    start, end = period.bounds(cal)
+    # Not past what has happened (nor past the rollups, should a clock lag behind them).
+    cut = max(start, min(end, max(now - now % HOUR_MS, mark or 0)))
+    days = [d for d in (period.first + timedelta(days=i) for i in range(period.days))
+            if d not in exclude_days and cal.midnight_ms(d) < cut]
+    # Every zone and desk of a version in force on some day of the period, in the
+    # latest such version's order; the capacity shown is the latest that has it.
+    capacity: dict[str, int] = {}
+    zone_of: dict[str, str] = {}
+    found = _in_force(versions, period)
+    for lay in reversed(found):  # the latest version's order and capacities first
+        capacity.update({z.id: z.capacity for z in lay.zones
+                         if z.kind is not ZoneKind.ENTRANCE and z.id not in capacity})
+        zone_of.update({d.id: d.zone for d in lay.desks if d.id not in zone_of})
+    # Opening hours from the calendar, per version: a stretch never rolled up is
+    # unknown, not absent.
+    open_s = dict.fromkeys([*capacity, *zone_of], 0.0)
+    spans: list[VersionDays] = []
+    for run in versions.runs(days):
+        lay = versions.in_force(run.first)
+        a, b = cal.midnight_ms(run.first), min(cal.midnight_ms(run.last + timedelta(days=1)), cut)
+        seconds = sum(y - x for x, y in cal.open_spans(a, b)) / 1000
+        for ident in [*(z.id for z in lay.zones if z.kind is not ZoneKind.ENTRANCE),
+                      *(d.id for d in lay.desks)]:
+            open_s[ident] += seconds
+        spans.append(VersionDays(lay.version, run.first, run.last))
+    got = _Sums(db, site)
+    if mark is not None:  # else nothing rolled up yet (not even the policy): all unknown
+        counted = set(days)
+        months = [m for m in whole_months(period) if use_months and
+                  all(m.first + timedelta(days=i) in counted for i in range(m.days))]
+        in_months = {m.first + timedelta(days=i) for m in months for i in range(m.days)}
+        for run in consecutive(m.first + timedelta(days=i) for m in months for i in range(m.days)):
+            got.read(ZONE_MONTH, *run.bounds(cal))
+        for run in consecutive(d for d in days if d not in in_months):
+            a, b = run.bounds(cal)
+            got.read(ZONE_DAY, a, min(b, cut))
+    opening = describe_opening(cfg)
+    empty = ZoneSums()
+    zones = [make_use(z, z, cap, {**got.zones.get(z, empty).sums, "open_s": open_s[z]},
+                      got.zones.get(z, empty).peaks.get("open_peak"), cfg, flag=True,
+                      opening=opening)
+             for z, cap in capacity.items()]
+    desk_sums = got.desks()
+    desks = [make_use(d, zone, 1, {**desk_sums.get(d, {}), "open_s": open_s[d]}, None,
+                      cfg, flag=False, opening=opening) for d, zone in zone_of.items()]
+    profile, busiest = hour_profile(got.profile(capacity))
+    excluded = sorted(exclude_days & _days(period))
+    return UtilizationReport(
+        site, period, excluded, zones, desks, profile, busiest,
+        None if mark is None else cal.local(mark), spans, opening, cut < end, cal.local(cut),
+        "days with registered events are left out of every figure" if excluded else None)
+
+
+def _in_force(versions: Versions, period: Period) -> list[Layout]:
+    """The layout versions in force on some day of the period, oldest first."""
+    found: list[Layout] = []
+    for i in range(period.days):
+        lay = versions.in_force(period.first + timedelta(days=i))
+        if not any(lay is f for f in found):
+            found.append(lay)
+    return found
 
 
 def _days(p: Period) -> frozenset[date]:

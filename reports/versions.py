@@ -18,7 +18,7 @@ from itertools import pairwise
 from hubsense.layout import Layout, LayoutError, load_layout
 from hubsense.layouts import earlier_paths
 from hubsense.settings import Settings
-from reports.hours import Period, ReportRangeError
+from reports.hours import Period, ReportRangeError, consecutive
 
 
 @dataclass(frozen=True)
@@ -75,6 +75,18 @@ class Versions:
         i = self.layouts.index(lay)
         nxt = self.layouts[i + 1].effective_from if i + 1 < len(self.layouts) else None
         return None if nxt is None else nxt - timedelta(days=1)
+
+    def runs(self, days: Sequence[date]) -> list[Period]:
+        """Sorted days as runs of consecutive days under one version each."""
+        out: list[Period] = []
+        for run in consecutive(days):
+            d = run.first
+            while d <= run.last:
+                last = self.last_day(self.in_force(d))
+                upto = run.last if last is None else min(run.last, last)
+                out.append(Period(d, upto))
+                d = upto + timedelta(days=1)
+        return out
 
     def periods(self, before: int, after: int, days: int, today: date
                 ) -> tuple[Period, Period]:

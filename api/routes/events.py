@@ -1,58 +1,46 @@
-"""Staff API: the events the hub team registers (name, start, end, zones)."""
+"""Staff API: the events the hub team registers (name, start, end, zones), in local time."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response, status
 
 from api.auth import require_scope
-from api.deps import InfluxDep, LayoutDep, SettingsDep
+from api.deps import ReportsDep
 from api.jsonbody import documented, json_body
-from api.models import EventCreate, EventPublic, EventsPublic, Message
+from api.models import EventCreate, EventPublic, EventsPublic, Message, staff_errors
 from hubsense.layout import ID_PATTERN
-from reports.events import Event, delete_event, events_during, list_events, save_event
-from reports.events import event_id as new_event_id
-from reports.hours import FIRST_DAY, LAST_DAY, Calendar, ReportRangeError, period_of, to_ms
-
-ALL_TIME = (0, to_ms(datetime(2200, 1, 1, tzinfo=UTC)))  # events are few: list them all
+from reports.events import EventInfo
+from reports.hours import period_of
+from reports.service import EventDraft, NotFound
 
 Reader = Annotated[str, Depends(require_scope("reports:read"))]
 Writer = Annotated[str, Depends(require_scope("events:write"))]
 
 
 def _errors(scope: str) -> dict[int | str, dict[str, Any]]:
-    return {400: {"model": Message, "description": "invalid event or period; the message says"},
-            401: {"model": Message, "description": "no or unknown token"},
-            403: {"model": Message, "description": f"token lacks '{scope}'"},
-            503: {"model": Message, "description": "InfluxDB did not answer"}}
+    return staff_errors(scope, "invalid event or period; the message says")
 
 
 router = APIRouter(prefix="/api/v1/events", tags=["reports"])
 
 
-def public(e: Event) -> EventPublic:
-    def t(ms: int) -> datetime:
-        return datetime.fromtimestamp(ms / 1000, UTC)
-
-    return EventPublic(id=e.id, name=e.name, start=t(e.start_ms), end=t(e.end_ms),
-                       zones=list(e.zones))
+def public(e: EventInfo) -> EventPublic:
+    return EventPublic.model_validate(e, from_attributes=True)
 
 
 @router.get("", responses=_errors("reports:read"), summary="Registered events")
-def get_events(_who: Reader, db: InfluxDep, layout: LayoutDep, settings: SettingsDep,
+def get_events(_who: Reader, svc: ReportsDep,
                first: Annotated[date | None, Query(alias="from")] = None,
                last: Annotated[date | None, Query(alias="to")] = None,
                month: Annotated[str | None, Query(pattern=r"^[0-9]{4}-[0-9]{2}$")] = None,
                ) -> EventsPublic:
-    """Return every event, or those touching the period, oldest first."""
-    if first is None and last is None and month is None:
-        events = list_events(db, layout, *ALL_TIME)
-    else:
-        period = period_of(first, last, month).check(settings.report.max_range_days)
-        events = events_during(db, layout, settings.report, period)
-    return EventsPublic(count=len(events), data=[public(e) for e in events])
+    """Return every event, or those touching the period, oldest first, in local time."""
+    found = svc.events(None if first is None and last is None and month is None
+                       else period_of(first, last, month))
+    return EventsPublic(count=len(found), data=[public(e) for e in found])
 
 
 async def new_event(_who: Writer, request: Request) -> EventCreate:
@@ -64,34 +52,25 @@ async def new_event(_who: Writer, request: Request) -> EventCreate:
              responses={**_errors("events:write"), 413: {
                  "model": Message, "description": "the body is larger than api.max_body_bytes"}},
              openapi_extra=documented(EventCreate), summary="Register or replace an event")
-def post_event(body: Annotated[EventCreate, Depends(new_event)], db: InfluxDep,
-               layout: LayoutDep, settings: SettingsDep) -> EventPublic:
+def post_event(body: Annotated[EventCreate, Depends(new_event)], svc: ReportsDep
+               ) -> EventPublic:
     """Save the event; its zones must be in the layout, and it lasts at most 14 days."""
-    cal = Calendar.from_settings(settings.report, layout.site.timezone)
-    start, end = (t if t.tzinfo else t.replace(tzinfo=cal.tz) for t in (body.start, body.end))
-    for t in (start, end):
-        if not FIRST_DAY <= t.date() <= LAST_DAY:
-            raise ReportRangeError(f"{t.isoformat()} is outside {FIRST_DAY}..{LAST_DAY}")
-    start_ms = to_ms(start)
     try:
-        ev = Event(body.id or new_event_id(body.name, cal.local_date(start_ms)), body.name,
-                   start_ms, to_ms(end), tuple(body.zones))
-        save_event(db, layout, ev)
-    except ValueError as exc:  # ends before it starts, too long, unknown zones
+        return public(svc.add_event(EventDraft(body.name, body.start, body.end,
+                                               tuple(body.zones), body.id)))
+    except ValueError as exc:  # ends before it starts, too long, unknown zones, out of range
         raise HTTPException(400, str(exc)) from None
-    return public(ev)
 
 
 @router.delete("/{event_id}", status_code=status.HTTP_204_NO_CONTENT, response_class=Response,
                responses={**_errors("events:write"),
                           404: {"model": Message, "description": "no such event"}},
                summary="Delete an event")
-def remove_event(_who: Writer, db: InfluxDep, layout: LayoutDep,
+def remove_event(_who: Writer, svc: ReportsDep,
                  event_id: Annotated[str, Path(pattern=ID_PATTERN)]) -> Response:
     """Delete the event with this id; 404 names an id that is not registered."""
-    found = [e for e in list_events(db, layout, *ALL_TIME) if e.id == event_id]
-    if not found:
-        raise HTTPException(404, f"no event '{event_id}'")
-    for ev in found:
-        delete_event(db, layout, ev)
+    try:
+        svc.delete_event(event_id)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from None
     return Response(status_code=status.HTTP_204_NO_CONTENT)

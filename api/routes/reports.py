@@ -1,4 +1,5 @@
-"""Staff API: utilization, visits (and their chart), layout comparison and event reports.
+"""Staff API: utilization, visits (and their chart), layout comparison, event, acoustics and
+accuracy reports, each a few lines over reports.service.
 
 JSON by default; CSV with `?format=csv` or `Accept: text/csv`, the same columns
 as `hubsense report … --format csv`.
@@ -6,7 +7,6 @@ as `hubsense report … --format csv`.
 
 from __future__ import annotations
 
-import time
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -14,29 +14,28 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 
 from api import examples
 from api.auth import require_scope
-from api.deps import InfluxDep, LayoutDep, PeriodDep, SettingsDep
-from api.models import Message
+from api.deps import PeriodDep, ReportsDep
+from api.models import staff_errors
 from reports import export
+from reports.accuracy import AccuracyReport
+from reports.acoustics import AcousticsReport
 from reports.chart import visits_svg
-from reports.compare import ZoneChange, compare, sides
-from reports.events import EventReport, event_report, events_during, excluded_days
-from reports.hours import Calendar, Period, ReportRangeError
-from reports.utilization import UtilizationReport, utilization
-from reports.visits import VisitsReport, visits
+from reports.compare import CompareReport
+from reports.events import EventReport
+from reports.hours import Period, ReportRangeError
+from reports.service import CompareQuery
+from reports.utilization import UtilizationReport
+from reports.visits import VisitsReport
 
 Reader = Annotated[str, Depends(require_scope("reports:read"))]
 Format = Annotated[Literal["json", "csv"] | None,
                    Query(description="csv for a spreadsheet; default JSON, or CSV when "
                                      "Accept asks for text/csv")]
-ExcludeEvents = Annotated[bool, Query(description="leave days with registered events out")]
+ExcludeEvents = Annotated[bool, Query(description="leave days with registered events out of "
+                                                  "every figure")]
 CSV_MEDIA = "text/csv; charset=utf-8"
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"model": Message, "description": "a bad or too large period; the message says why"},
-    401: {"model": Message, "description": "no or unknown token"},
-    403: {"model": Message, "description": "token lacks 'reports:read'"},
-    503: {"model": Message, "description": "InfluxDB did not answer"},
-}
+ERRORS = staff_errors("reports:read", "a bad or too large period; the message says why")
 
 
 def with_csv(example: Any, csv: str) -> dict[int | str, dict[str, Any]]:
@@ -63,21 +62,20 @@ def csv_response(text: str, name: str) -> Response:
 @router.get("/utilization", response_model=UtilizationReport,
             responses=with_csv(examples.UTILIZATION, examples.UTILIZATION_CSV),
             summary="Per zone and desk: occupied, free and unknown hours, means, peaks, flags")
-def get_utilization(_who: Reader, request: Request, db: InfluxDep, layout: LayoutDep,
-                    settings: SettingsDep, period: PeriodDep, format: Format = None,
-                    exclude_events: ExcludeEvents = False) -> Any:
+def get_utilization(_who: Reader, request: Request, svc: ReportsDep, period: PeriodDep,
+                    format: Format = None, exclude_events: ExcludeEvents = False) -> Any:
     """Return utilization over whole local days, in opening hours; unknown is never free."""
-    days = excluded_days(db, layout, settings.report, period, exclude_events)
-    r = utilization(db, layout, settings.report, period, days)
+    r = svc.utilization(period, exclude_events)
     return csv_response(export.utilization_csv(r), "utilization") \
         if wants_csv(request, format) else r
 
 
-def _visits(db: InfluxDep, layout: LayoutDep, settings: SettingsDep, period: PeriodDep,
+def _visits(svc: ReportsDep, period: PeriodDep,
             by: Annotated[Literal["day", "week", "month"], Query()] = "day",
-            exclude_events: ExcludeEvents = False) -> VisitsReport:
-    return visits(db, layout, settings.report, period, by,
-                  excluded_days(db, layout, settings.report, period, exclude_events))
+            exclude_events: Annotated[bool, Query(description=(
+                "leave days with registered events out of the baseline per day (they stay in "
+                "the rows and the total)"))] = False) -> VisitsReport:
+    return svc.visits(period, by, exclude_events)
 
 
 VisitsDep = Annotated[VisitsReport, Depends(_visits)]
@@ -85,9 +83,9 @@ VisitsDep = Annotated[VisitsReport, Depends(_visits)]
 
 @router.get("/visits", response_model=VisitsReport,
             responses=with_csv(examples.VISITS, examples.VISITS_CSV),
-            summary="Visits per day, ISO week or month, the peak hour and the trend")
+            summary="Visits so far per day, ISO week or month, the peak hour and the trend")
 def get_visits(_who: Reader, request: Request, r: VisitsDep, format: Format = None) -> Any:
-    """Return entries through the doors, with the previous period of the same length."""
+    """Return entries through the doors, with the previous period over the same stretch."""
     return csv_response(export.visits_csv(r), "visits") if wants_csv(request, format) else r
 
 
@@ -101,13 +99,13 @@ def get_visits_chart(_who: Reader, r: VisitsDep) -> Response:
     return Response(visits_svg(r), media_type="image/svg+xml")
 
 
-@router.get("/compare", response_model=list[ZoneChange],
+@router.get("/compare", response_model=CompareReport,
             responses=with_csv(examples.COMPARE, examples.COMPARE_CSV),
             summary="Two periods or two layout versions side by side per zone: did a change help?")
 def get_compare(
-        _who: Reader, request: Request, db: InfluxDep, layout: LayoutDep,
-        settings: SettingsDep, before_from: date | None = None, before_to: date | None = None,
-        after_from: date | None = None, after_to: date | None = None,
+        _who: Reader, request: Request, svc: ReportsDep, before_from: date | None = None,
+        before_to: date | None = None, after_from: date | None = None,
+        after_to: date | None = None,
         layout_change: Annotated[date | None, Query(
             description="the day a layout took effect: compare `days` before and after")] = None,
         before_version: Annotated[int | None, Query(ge=1, description=(
@@ -115,35 +113,53 @@ def get_compare(
             "listed in report.earlier_layouts) against the first `days` of the other"))] = None,
         after_version: Annotated[int | None, Query(ge=1)] = None,
         days: Annotated[int, Query(ge=1, le=366)] = 28, format: Format = None,
-        exclude_events: ExcludeEvents = False) -> Any:
-    """Return utilization per zone in both periods and the change."""
-    cfg = settings.report
+        exclude_events: Annotated[bool, Query(
+            description="leave days with registered events out of both periods")] = False
+) -> Any:
+    """Return utilization per zone in both periods, and the change or why it cannot be told."""
     dates = (before_from, before_to, after_from, after_to)
     if any(dates) and not all(dates):
         raise ReportRangeError("give all of before_from, before_to, after_from and after_to")
     if (before_version is None) != (after_version is None):
         raise ReportRangeError("give both before_version and after_version")
-    today = Calendar.from_settings(cfg, layout.site.timezone).local_date(int(time.time() * 1000))
-    s = sides(request.app.state.versions, cfg, today, days,
-              (Period(before_from, before_to), Period(after_from, after_to))
-              if before_from and before_to and after_from and after_to else None,
-              layout_change,
-              (before_version, after_version) if before_version and after_version else None)
-    both = Period(min(s.before.first, s.after.first), max(s.before.last, s.after.last))
-    changes = compare(db, s.before_layout, cfg, s.before, s.after,
-                      excluded_days(db, layout, cfg, both, exclude_events), s.after_layout)
-    return csv_response(export.compare_csv(changes), "compare") \
-        if wants_csv(request, format) else changes
+    r = svc.compare(CompareQuery(
+        Period(before_from, before_to) if before_from and before_to else None,
+        Period(after_from, after_to) if after_from and after_to else None, layout_change,
+        (before_version, after_version) if before_version and after_version else None, days,
+        exclude_events))
+    return csv_response(export.compare_csv(r), "compare") if wants_csv(request, format) else r
 
 
 @router.get("/events", response_model=list[EventReport],
             responses=with_csv(examples.EVENT_REPORTS, examples.EVENT_REPORTS_CSV),
             summary="Visits and occupancy during each event of a period")
-def get_event_reports(_who: Reader, request: Request, db: InfluxDep, layout: LayoutDep,
-                      settings: SettingsDep, period: PeriodDep,
+def get_event_reports(_who: Reader, request: Request, svc: ReportsDep, period: PeriodDep,
                       format: Format = None) -> Any:
-    """Return, per event touching the period, visits and people per zone during it."""
-    reps = [event_report(db, layout, settings.report, e)
-            for e in events_during(db, layout, settings.report, period)]
+    """Return, per event touching the period, visits and people per zone during it so far."""
+    reps = svc.event_reports(period)
     return csv_response(export.events_csv(reps), "events") if wants_csv(request, format) \
         else reps
+
+
+@router.get("/acoustics", response_model=AcousticsReport,
+            responses=with_csv(examples.ACOUSTICS, examples.ACOUSTICS_CSV),
+            summary="Per zone with a microphone: share of opening hours above its noise target")
+def get_acoustics(_who: Reader, request: Request, svc: ReportsDep, period: PeriodDep,
+                  format: Format = None) -> Any:
+    """Return, per zone, the opening hours with a known LAeq and those above the target of
+    its kind (report.noise_targets)."""
+    r = svc.acoustics(period)
+    return csv_response(export.acoustics_csv(r), "acoustics") \
+        if wants_csv(request, format) else r
+
+
+@router.get("/accuracy", response_model=AccuracyReport,
+            responses=with_csv(examples.ACCURACY, examples.ACCURACY_CSV),
+            summary="How far hubsense's figures were from staff headcounts")
+def get_accuracy(_who: Reader, request: Request, svc: ReportsDep, period: PeriodDep,
+                 format: Format = None) -> Any:
+    """Return, per zone and sensor kind and per sensor kind, the mean error against the
+    headcounts recorded in the period and the share within report.accuracy_tolerance."""
+    r = svc.accuracy(period)
+    return csv_response(export.accuracy_csv(r), "accuracy") \
+        if wants_csv(request, format) else r

@@ -24,7 +24,7 @@ from tests.conftest import EXAMPLE_LAYOUT
 from tests.seeded_reports import seed_and_roll_up
 
 TOKEN = "openapi-fuzz-staff-token-7fK2q9Zx4mT"
-CROSS_CHECKED = ("/api/v1/reports/", "/api/v1/events", "/api/v1/feedback")
+CROSS_CHECKED = ("/api/v1/reports/", "/api/v1/events", "/api/v1/checks", "/api/v1/feedback")
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def api_schema(api_settings: Settings, layout: Layout, publisher: Publisher,
     # No rate limit here: the fuzzer's volume is not what is under test.
     api_conf = api_settings.api.model_copy(update={"rate_limit_per_min": 0, "tokens": [
         StaffToken(name="fuzz", token=SecretStr(TOKEN),
-                   scopes=["nodes:read", "reports:read", "events:write"])]})
+                   scopes=["nodes:read", "reports:read", "events:write", "checks:write"])]})
     with InfluxV1(influx_settings) as db:  # the reports read real (if few) rollups
         seed_and_roll_up(db, layout)
     server = start_api(api_settings.model_copy(update={"api": api_conf,

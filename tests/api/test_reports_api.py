@@ -23,10 +23,12 @@ pytestmark = pytest.mark.services
 READER = "staff-token-reports-read-7fK2q9Zx4mT"
 WRITER = "staff-token-events-write-7fK2q9Zx4mT"
 NODES = "staff-token-nodes-read-only-7fK2q9Zx4mT"
+CHECKER = "staff-token-checks-write-7fK2q9Zx4mT"
 SVG = "{http://www.w3.org/2000/svg}"
 READ_ROUTES = ["/api/v1/reports/utilization", "/api/v1/reports/visits",
                "/api/v1/reports/visits.svg", "/api/v1/reports/events", "/api/v1/events",
-               "/api/v1/reports/compare"]
+               "/api/v1/reports/compare", "/api/v1/reports/acoustics",
+               "/api/v1/reports/accuracy", "/api/v1/checks"]
 DAYS = {"from": str(TUE), "to": str(WED)}
 
 
@@ -38,7 +40,9 @@ def reports_api(api_settings: Settings, layout: Layout,
     tokens = [StaffToken(name="facility", token=SecretStr(READER), scopes=["reports:read"]),
               StaffToken(name="hub-team", token=SecretStr(WRITER),
                          scopes=["reports:read", "events:write"]),
-              StaffToken(name="ops", token=SecretStr(NODES), scopes=["nodes:read"])]
+              StaffToken(name="ops", token=SecretStr(NODES), scopes=["nodes:read"]),
+              StaffToken(name="host", token=SecretStr(CHECKER),
+                         scopes=["reports:read", "checks:write"])]
     settings = api_settings.model_copy(update={
         "influx": influx_settings,
         "api": api_settings.api.model_copy(update={"tokens": tokens})})
@@ -74,6 +78,7 @@ def test_visits_as_json_csv_and_svg(reports_api: ApiServer) -> None:
     body = get(reports_api, "/api/v1/reports/visits", **DAYS).json()
     assert (body["rows"], body["total"], body["by"]) == \
         ([[str(TUE), 80], [str(WED), 12]], 92, "day")
+    assert body["peak_hour"] == {"start": "2026-11-17T12:00:00+01:00", "visits": 30}
     r = get(reports_api, "/api/v1/reports/visits", **DAYS, format="csv")
     assert r.headers["content-type"] == "text/csv; charset=utf-8"
     assert r.text == f"day,visits\n{TUE},80\n{WED},12\n"
@@ -98,8 +103,9 @@ def test_utilization_and_compare(reports_api: ApiServer) -> None:
     assert rows["desk", "q-01"]["occupied_h"] == "2.5"
     changes = get(reports_api, "/api/v1/reports/compare", layout_change=str(WED),
                   days="1").json()
-    bn = next(c for c in changes if c["zone"] == "buzz-north")
+    bn = next(c for c in changes["zones"] if c["zone"] == "buzz-north")
     assert bn["before"]["peak"] == 10 and bn["after"]["mean_occupancy"] == 0
+    assert bn["mean_vs_capacity_change"] == pytest.approx(-6.6 / 24)
 
 
 @pytest.mark.parametrize(("params", "status", "message"), [
@@ -128,8 +134,8 @@ def test_event_lifecycle(reports_api: ApiServer) -> None:
     r = httpx.post(f"{reports_api.url}/api/v1/events", json=body, headers=auth)
     assert r.status_code == 201, r.text
     assert r.json() == {"id": "demo-night-20261118", "name": "Demo night",
-                        "start": "2026-11-18T17:00:00Z", "end": "2026-11-18T20:00:00Z",
-                        "zones": ["buzz-north"]}, "local time, served in UTC"
+                        "start": "2026-11-18T18:00:00+01:00", "end": "2026-11-18T21:00:00+01:00",
+                        "zones": ["buzz-north"]}, "taken and served in local time"
     listed = get(reports_api, "/api/v1/events", month="2026-11").json()
     assert [e["id"] for e in listed["data"]] == ["demo-night-20261118"]
     [rep] = get(reports_api, "/api/v1/reports/events", month="2026-11").json()
@@ -181,3 +187,30 @@ def test_a_formula_in_an_event_name_is_defused_in_csv(reports_api: ApiServer) ->
     [row] = list(csv.DictReader(io.StringIO(r.text)))
     assert row["name"] == "'" + formula, "a spreadsheet shows it as text, never runs it"
     assert (row["visits"], row["peak"], row["mean_occupancy"]) == ("12", "30", "30.0")
+
+
+def test_headcounts_want_their_scope_and_are_reported(reports_api: ApiServer) -> None:
+    url = f"{reports_api.url}/api/v1/checks"
+    body = {"zone": "buzz-north", "people": 12, "at": "2026-11-17T13:00"}
+    r = httpx.post(url, json=body, headers={"Authorization": f"Bearer {WRITER}"})
+    assert r.status_code == 403 and "checks:write" in r.json()["detail"]
+    r = httpx.post(url, json=body, headers={"Authorization": f"Bearer {CHECKER}"})
+    assert r.status_code == 201, r.text
+    assert r.json() == {"zone": "buzz-north", "at": "2026-11-17T13:00:00+01:00", "people": 12,
+                        "sensor": "count", "sensor_people": 10, "error": -2}
+    bad = httpx.post(url, json={**body, "zone": "entrance"},
+                     headers={"Authorization": f"Bearer {CHECKER}"})
+    assert bad.status_code == 400 and "no zone 'entrance'" in bad.json()["detail"]
+    listed = get(reports_api, "/api/v1/checks", month="2026-11").json()
+    assert listed["count"] == 1 and listed["data"][0]["error"] == -2
+    acc = get(reports_api, "/api/v1/reports/accuracy", month="2026-11").json()
+    assert acc["sensors"] == [{"sensor": "count", "checks": 1, "compared": 1, "mean_error": -2.0,
+                               "mean_abs_error": 2.0, "within_share": 0.0, "zone": None}]
+    r = get(reports_api, "/api/v1/reports/accuracy", month="2026-11", format="csv")
+    assert r.text.splitlines()[1] == "buzz-north,count,1,1,-2.0,2.0,0.0"
+
+
+def test_acoustics_lists_the_zones_with_a_microphone(reports_api: ApiServer) -> None:
+    body = get(reports_api, "/api/v1/reports/acoustics", **DAYS).json()
+    assert [(z["zone"], z["target_db"], z["open_h"], z["above_share"]) for z in body["zones"]] == [
+        ("buzz-north", 65, 20.0, None), ("buzz-south", 65, 20.0, None)]

@@ -52,10 +52,10 @@ def compare(api: ApiServer, **params: str) -> httpx.Response:
 def test_two_layout_versions_side_by_side(versioned_api: ApiServer) -> None:
     r = compare(versioned_api, before_version="1", after_version="2", days="1")
     assert r.status_code == 200, r.text
-    bn = next(c for c in r.json() if c["zone"] == "buzz-north")
+    bn = next(c for c in r.json()["zones"] if c["zone"] == "buzz-north")
     assert (bn["before"]["capacity"], bn["after"]["capacity"]) == (12, 24)
     assert bn["before"]["mean_vs_capacity"] == pytest.approx(6.6 / 12)
-    pods = next(c for c in r.json() if c["zone"] == "pods")
+    pods = next(c for c in r.json()["zones"] if c["zone"] == "pods")
     assert pods["after"] is None
     r = compare(versioned_api, before_from=str(TUE), before_to=str(TUE), after_from=str(WED),
                 after_to=str(WED), format="csv")

@@ -24,8 +24,8 @@ pytestmark = pytest.mark.services
 
 GOOD = "staff-token-with-nodes-scope-7fK2q9Zx4mT"
 WEAK = "staff-token-without-any-useful-scope-0123"
-SCOPES: tuple[Literal["nodes:read", "reports:read", "events:write"], ...] = (
-    "nodes:read", "reports:read", "events:write")
+SCOPES: tuple[Literal["nodes:read", "reports:read", "events:write", "checks:write"], ...] = (
+    "nodes:read", "reports:read", "events:write", "checks:write")
 # The only /api/v1 routes open to anyone; every other one must want a scope.
 PUBLIC = {("GET", p) for p in ("/api/v1/zones", "/api/v1/zones/{zone_id}", "/api/v1/desks",
                                 "/api/v1/site", "/api/v1/stream", "/api/v1/health",
@@ -62,7 +62,7 @@ def test_every_api_route_is_public_by_name_or_wants_a_scope() -> None:
     unguarded = sorted({(m, p) for m, p, s in ROUTES if s is None} - PUBLIC)
     assert not unguarded, f"routes without a scope that are not listed as public: {unguarded}"
     assert {s for _m, _p, s in STAFF} == set(SCOPES), "every scope guards some route"
-    assert len(STAFF) >= 9, "nodes, five reports, and list/add/delete events"
+    assert len(STAFF) >= 13, "nodes, seven reports, list/add/delete events, list/add checks"
 
 
 @pytest.fixture(scope="module")

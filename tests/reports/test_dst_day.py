@@ -69,7 +69,10 @@ def test_a_25_hour_day_counts_real_hours(db: InfluxV1, layout: Layout) -> None:
 def test_visits_fall_on_local_days_across_the_change(db: InfluxV1, layout: Layout) -> None:
     r = visits(db, layout, CFG, Period(SUN, MON))
     assert dict(r.rows) == {SUN: 25, MON: 5}
-    assert r.peak_hour == (utc(SUN, 1), 15)  # the second 02:00, local
+    assert r.peak_hour is not None and r.peak_hour.visits == 15
+    # The second 02:00, shown in local time with its offset.
+    assert r.peak_hour.start.isoformat() == "2026-10-25T02:00:00+01:00"
+    assert to_ms(r.peak_hour.start) == utc(SUN, 1)
     week = visits(db, layout, CFG, Period(SUN, MON), by="week")
     assert dict(week.rows) == {SUN - timedelta(days=6): 25, MON: 5}
 

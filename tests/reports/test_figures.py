@@ -16,8 +16,8 @@ from reports.events import Event
 from reports.export import utilization_csv, visits_csv
 from reports.hours import Calendar, Period, ReportRangeError, to_ms
 from reports.passages import Sample, entries
-from reports.utilization import UtilizationReport, hour_profile, make_use
-from reports.visits import summarize
+from reports.utilization import HourOfWeek, UtilizationReport, hour_profile, make_use
+from reports.visits import PeakHour, summarize
 
 STHLM = ZoneInfo("Europe/Stockholm")
 CAL = Calendar.from_settings(ReportSettings(), "Europe/Stockholm")
@@ -56,7 +56,7 @@ def test_visits_per_day_week_month_across_the_dst_change() -> None:
     assert per_day[date(2026, 10, 25)] == 5
     assert per_day[date(2026, 10, 26)] == 81
     assert len(r.rows) == 10 and r.total == 100
-    assert r.peak_hour == (at(2026, 10, 26, 10), 41)
+    assert r.peak_hour == PeakHour(CAL.local(at(2026, 10, 26, 10)), 41)
     assert r.trend == pytest.approx(1.0)  # 100 against 50
     assert r.baseline_per_day == pytest.approx(19 / 9)  # the event day left out
     weeks = dict(summarize(hours, prev, CAL, p, "week").rows)
@@ -95,11 +95,14 @@ def test_zone_use_and_flags() -> None:
 
 
 def test_hour_profile_and_busiest_hours() -> None:
-    profile, busiest = hour_profile({"q": {9: (7200.0, 3600.0), 10: (3.0 * 3600, 3600.0),
-                                           33: (1800.0, 3600.0)}})
+    people, known = [0.0] * 168, [0.0] * 168
+    for how, p, k in ((9, 7200.0, 3600.0), (10, 3.0 * 3600, 3600.0), (33, 1800.0, 3600.0)):
+        people[how], known[how] = p, k
+    profile, busiest = hour_profile({"q": (people, known)})
     assert profile["q"][9] == 2.0 and profile["q"][10] == 3.0 and profile["q"][33] == 0.5
     assert profile["q"][0] is None and len(profile["q"]) == 168
-    assert busiest["q"] == [(10, 3.0), (9, 2.0), (33, 0.5)]
+    assert busiest["q"] == [HourOfWeek(10, "Mon 10:00", 3.0), HourOfWeek(9, "Mon 09:00", 2.0),
+                            HourOfWeek(33, "Tue 09:00", 0.5)]
 
 
 def test_periods_split_around_skipped_days_and_refuse_long_ranges() -> None:

@@ -21,9 +21,10 @@ from reports.events import (
     list_events,
     save_event,
 )
-from reports.hours import Period, to_ms
+from reports.hours import Calendar, Period, to_ms
 from reports.rollup import Rollup
-from reports.utilization import utilization
+from reports.timeline import Timeline
+from reports.utilization import HourOfWeek, utilization
 from reports.visits import visits
 from tests.conftest import EXAMPLE_LAYOUT
 from tests.reports.seed import Seeder
@@ -32,7 +33,9 @@ from tests.seeded_reports import seed
 pytestmark = pytest.mark.services
 STHLM = ZoneInfo("Europe/Stockholm")
 MON, TUE, WED = date(2026, 11, 16), date(2026, 11, 17), date(2026, 11, 18)
+THU = date(2026, 11, 19)
 CFG = ReportSettings()  # Mon-Fri 08:00-18:00
+CAL = Calendar.from_settings(CFG, "Europe/Stockholm")
 
 
 def at(d: date, hh: int, mm: int = 0) -> int:
@@ -89,14 +92,16 @@ def test_desk_and_zone_utilization_from_durations(db: InfluxV1, layout: Layout) 
     quiet = next(u for u in r.zones if u.id == "quiet")  # no zone state ever: no verdict
     assert quiet.flag == "insufficient_data" and quiet.unknown_share == 1
     assert r.profile["buzz-north"][24 + 12] == 10.0  # Tuesday 12:00-13:00
-    assert r.busiest["buzz-north"][0] == (24 + 12, 10.0)
+    assert r.busiest["buzz-north"][0] == HourOfWeek(24 + 12, "Tue 12:00", 10.0)
 
 
 def test_visits_with_a_reboot_and_the_trend(db: InfluxV1, layout: Layout) -> None:
     r = visits(db, layout, CFG, Period(TUE, WED))
     assert dict(r.rows) == {TUE: 80, WED: 12}
     assert r.total == 92 and r.previous_total == 0 and r.trend is None
-    assert r.peak_hour == (at(TUE, 12), 30)
+    assert r.peak_hour is not None
+    assert r.peak_hour.start.isoformat() == "2026-11-17T12:00:00+01:00"  # local, not epoch
+    assert (to_ms(r.peak_hour.start), r.peak_hour.visits) == (at(TUE, 12), 30)
     r2 = visits(db, layout, CFG, Period(WED, WED), exclude_days=frozenset({WED}))
     assert r2.previous_total == 80 and r2.trend == pytest.approx(12 / 80 - 1)
     assert r2.baseline_per_day is None
@@ -108,7 +113,7 @@ def test_events_are_stored_reported_and_left_out_of_the_baseline(
     save_event(db, layout, ev)
     [got] = list_events(db, layout, at(MON, 0), at(WED, 23))
     assert got == ev
-    rep = event_report(db, layout, CFG, got)
+    rep = event_report(db, layout, CAL, got, Timeline(db, [layout], 2.5, at(THU, 0)))
     assert rep.visits == 12
     [z] = rep.zones
     assert z.peak == 30 and z.mean_occupancy == pytest.approx((30 * 2 + 20) / 3)
@@ -121,8 +126,9 @@ def test_events_are_stored_reported_and_left_out_of_the_baseline(
 
 
 def test_compare_two_periods(db: InfluxV1, layout: Layout) -> None:
-    [*_, bn] = [c for c in compare(db, layout, CFG, Period(TUE, TUE), Period(WED, WED))
+    [*_, bn] = [c for c in compare(db, layout, CFG, Period(TUE, TUE), Period(WED, WED)).zones
                 if c.zone == "buzz-north"]
+    assert bn.before is not None and bn.after is not None
     assert bn.before.peak == 10
     assert bn.after.mean_occupancy == pytest.approx(0.0)  # Wednesday's open hours: 0 people
     assert bn.mean_vs_capacity_change == pytest.approx(-bn.before.mean_vs_capacity)
@@ -198,9 +204,9 @@ def test_the_trend_of_a_period_in_progress_compares_like_with_like(
     # Wednesday..Thursday seen on Thursday at midnight: the trend compares Wednesday with
     # Monday (no visits), not with all of Monday..Tuesday (80).
     early = visits(db, layout, CFG, Period(WED, thu), now_ms=at(thu, 0))
-    assert (early.partial, early.total, early.previous_total) == (True, 12, 0)
+    assert (early.in_progress, early.total, early.previous_total) == (True, 12, 0)
     done = visits(db, layout, CFG, Period(WED, thu), now_ms=at(fri, 0))
-    assert (done.partial, done.previous_total) == (False, 80)
+    assert (done.in_progress, done.previous_total) == (False, 80)
 
 
 def test_before_any_rollup_everything_is_unknown_not_an_error(

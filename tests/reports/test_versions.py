@@ -22,12 +22,14 @@ from reports.compare import compare
 from reports.hours import Period, ReportRangeError
 from reports.rollup import Rollup
 from reports.source import WHERE, window
+from reports.utilization import utilization
 from reports.versions import Versions
 from tests.conftest import EXAMPLE_LAYOUT
 from tests.seeded_reports import MON, TUE, WED, seed
 
 CFG = ReportSettings()
 THU = date(2026, 11, 19)
+NOW = 1796166000000  # 2026-12-02: every day here has happened
 ZONES = measurement("rollup_zone_hour")
 
 
@@ -110,7 +112,9 @@ def test_rollups_follow_the_version_in_force_and_compare_sets_versions_side_by_s
 
     before, after = versions.periods(1, 2, 1, today=WED)
     assert (before, after) == (Period(TUE, TUE), Period(WED, WED))
-    changes = {c.zone: c for c in compare(db, old, CFG, before, after, after_layout=new)}
+    r = compare(db, versions, CFG, before, after)
+    assert (r.before.versions, r.after.versions, r.before.days, r.after.days) == ([1], [2], 1, 1)
+    changes = {c.zone: c for c in r.zones}
     bn = changes["buzz-north"]
     assert bn.before is not None and bn.after is not None
     # Tuesday, 08-18: 4 people for 4 h, 10 for 5 h, 0 for 1 h: 6.6 of 12 (v1's capacity).
@@ -120,6 +124,9 @@ def test_rollups_follow_the_version_in_force_and_compare_sets_versions_side_by_s
     assert bn.mean_vs_capacity_change == pytest.approx(-6.6 / 12)
     pods = changes["pods"]
     assert pods.after is None and pods.before is not None and pods.before.unknown_share == 1
+    assert pods.mean_vs_capacity_change is None
+    assert pods.cannot_tell == ("0% of opening hours known before, under 50% "
+                                "(report.min_known_share); not in the layout after")
 
 
 @pytest.mark.services
@@ -146,8 +153,12 @@ def test_compare_versions_on_the_command_line(
     assert main(["report", "compare", "-c", c, "--versions", "1", "2", "--days", "1",
                  "--format", "json"]) == 0
     body = json.loads(capsys.readouterr().out)
-    assert (body["before"], body["after"], body["before_version"], body["after_version"]) == (
-        {"first": str(TUE), "last": str(TUE)}, {"first": str(WED), "last": str(WED)}, 1, 2)
+    assert (body["before"], body["after"]) == (
+        {"first": str(TUE), "last": str(TUE), "versions": [1], "days": 1},
+        {"first": str(WED), "last": str(WED), "versions": [2], "days": 1})
+    bn = next(z for z in body["zones"] if z["zone"] == "buzz-north")
+    assert bn["mean_vs_capacity_change"] == pytest.approx(-0.55), "JSON has the change too"
+    assert bn["cannot_tell"] is None
     # The plain --before/--after form counts each period against its own version too.
     assert main(["report", "compare", "-c", c, "--before", f"{TUE}..{TUE}", "--after",
                  f"{WED}..{WED}", "--format", "csv"]) == 0
@@ -165,3 +176,41 @@ def test_the_example_layout_is_versioned() -> None:
 
     lay = load_layout(EXAMPLE_LAYOUT)
     assert lay.version >= 1 and isinstance(lay.effective_from, date)
+
+
+@pytest.mark.services
+def test_utilization_counts_each_day_with_its_own_version(db: InfluxV1, layout: Layout) -> None:
+    old, new = old_and_new(layout)
+    versions = Versions.of(new, [old])
+    Rollup(db, versions, CFG).run(MON, WED)
+    r = utilization(db, versions, CFG, Period(TUE, WED), now_ms=NOW)
+    assert [(v.version, v.first, v.last) for v in r.versions] == [(1, TUE, TUE), (2, WED, WED)]
+    bn = next(u for u in r.zones if u.id == "buzz-north")
+    # Tuesday (v1, 12 places): 4 people 08-12, 10 people 12-17, 0 to 18 = 66 person-hours;
+    # Wednesday (v2, 24 places): 0 in opening hours. Each day against its own capacity.
+    assert bn.mean_occupancy == pytest.approx(66 / 20)
+    assert bn.mean_vs_capacity == pytest.approx(66 / (12 * 10 + 24 * 10))
+    assert bn.capacity == 24 and bn.flag is None
+    # A zone the new version removed keeps its own past: Tuesday's opening hours only.
+    pods = next(u for u in r.zones if u.id == "pods")
+    assert (pods.open_h, pods.unknown_h, pods.flag) == (10, 10, "insufficient_data")
+    # The same day gives the same figures in utilization and in compare.
+    tue = utilization(db, versions, CFG, Period(TUE, TUE), now_ms=NOW)
+    side = compare(db, versions, CFG, Period(TUE, TUE), Period(WED, WED), now_ms=NOW)
+    assert next(u for u in tue.zones if u.id == "buzz-north") == next(
+        c.before for c in side.zones if c.zone == "buzz-north")
+    assert side.zones[0].before is not None
+
+
+@pytest.mark.services
+def test_whole_months_read_from_the_monthly_rollups_give_the_same_figures(
+        db: InfluxV1, layout: Layout) -> None:
+    old, new = old_and_new(layout)
+    versions = Versions.of(new, [old])
+    Rollup(db, versions, CFG).run(date(2026, 10, 30), WED)
+    month = Period(date(2026, 10, 28), date(2026, 11, 30))  # all of November, a bit of October
+    fast = utilization(db, versions, CFG, month, now_ms=NOW)
+    slow = utilization(db, versions, CFG, month, now_ms=NOW, use_months=False)
+    assert fast == slow
+    bn = next(u for u in fast.zones if u.id == "buzz-north")
+    assert bn.peak == 10 and bn.open_h == 24 * 10  # 24 weekdays, each open 10 h
