@@ -43,7 +43,8 @@ class LiveState:
 
     def __init__(self, tracker: SiteTracker, points: PointBuilder, metrics: Metrics,
                  publish: Publish, emit: Emit, clock: Callable[[], float],
-                 interval_s: float, heartbeat_s: float) -> None:
+                 interval_s: float, heartbeat_s: float,
+                 linked: Callable[[], bool] = lambda: True) -> None:
         self.tracker = tracker
         self.site = tracker.layout.site.id
         self.points = points
@@ -61,6 +62,7 @@ class LiveState:
         self._desks: dict[str, DeskState] = {}
         self._nodes: dict[str, NodeHealth] = {}
         self._beat_at: float | None = None  # when the last collector heartbeat went out
+        self.linked = linked  # whether the broker connection is up
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="live-state", daemon=True)
 
@@ -162,8 +164,13 @@ class LiveState:
             self._stop.wait(MIN_GAP_S)
 
     def beat(self) -> None:
-        """The collector's own heartbeat, every heartbeat_s: it is running, and live."""
+        """The collector's own heartbeat, every heartbeat_s: it is running, and live.
+
+        None while the broker is away: the collector hears nothing then, so Grafana and
+        reports learn from the missing beats what the API knows from its own link."""
         now = self.clock()
+        if not self.linked():
+            return
         if self._beat_at is not None and now - self._beat_at < self.heartbeat_s:
             return
         started = self._beat_at is None

@@ -70,7 +70,8 @@ class Collector:
         if cfg.live_state:
             self.live = LiveState(SiteTracker(self.layout, Thresholds.of(settings.state)),
                                   points, self.metrics, self._publish_state, self.writer.put,
-                                  clock, cfg.evaluate_interval_s, cfg.heartbeat_s)
+                                  clock, cfg.evaluate_interval_s, cfg.heartbeat_s,
+                                  linked=lambda: self.connected.is_set())
             self.discovery = Discovery(self.layout, cfg.ha_prefix, settings.state.stale_factor,
                                        cfg.heartbeat_s, cfg.ha_discovery)
         # In a share group the points stream feeds no live state: the owner's own

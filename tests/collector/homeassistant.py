@@ -31,6 +31,12 @@ class Clock:
         return dt.datetime.fromtimestamp(self.t, tz=dt.UTC)
 
 
+class Link:
+    """Home Assistant's own connection to the broker (client.py MQTT.connected)."""
+
+    connected = True
+
+
 def environment(clock: Clock) -> jinja2.Environment:
     """The parts of helpers/template.py's TemplateEnvironment our templates use."""
     env = ImmutableSandboxedEnvironment(autoescape=False)
@@ -51,7 +57,9 @@ def render(env: jinja2.Environment, template: str, payload: bytes) -> str:
 class Entity:
     """One discovered entity: feed it every message on its topics, read `state()`."""
 
-    def __init__(self, component: str, cfg: dict[str, Any], clock: Clock) -> None:
+    def __init__(self, component: str, cfg: dict[str, Any], clock: Clock,
+                 link: Link | None = None) -> None:
+        self.link = link or Link()
         self.component = component
         self.cfg = cfg
         self.clock = clock
@@ -116,6 +124,9 @@ class Entity:
                     or dc)
 
     def is_available(self) -> bool:
+        """mixins.py MqttAvailability.available: Home Assistant's own broker link first."""
+        if not self.link.connected:
+            return False
         mode = self.cfg.get("availability_mode", "latest")
         if not self.avail:
             up = True
@@ -147,7 +158,10 @@ class Entity:
             self.shown = self.value
 
     def state(self) -> str:
-        """What /api/states shows now (the expiry timer writes when it fires)."""
+        """What /api/states shows now (the expiry timer writes when it fires; losing the
+        broker writes every MQTT entity's state: the MQTT_CONNECTED signal)."""
+        if not self.link.connected:
+            return "unavailable"
         if self.expire_after and self.expires_at is not None and \
                 self.clock.t >= self.expires_at:
             return "unavailable"
@@ -158,7 +172,8 @@ class HomeAssistant:
     """Every entity of a set of discovery configs, fed from one message stream."""
 
     def __init__(self, configs: dict[str, dict[str, Any]], clock: Clock) -> None:
-        self.entities = {cfg["unique_id"]: Entity(topic.split("/")[1], cfg, clock)
+        self.link = Link()
+        self.entities = {cfg["unique_id"]: Entity(topic.split("/")[1], cfg, clock, self.link)
                          for topic, cfg in configs.items()}
 
     def receive(self, topic: str, payload: bytes) -> None:

@@ -10,6 +10,7 @@ import time
 import pytest
 
 from collector.service import Collector
+from devstack.mosquitto import Mosquitto
 from hubsense.contract import (
     ROOT,
     Reject,
@@ -234,6 +235,23 @@ def test_the_collector_beats_on_mqtt_and_in_influxdb(
     rows = influx.query('SELECT * FROM "collector_heartbeat"')[0].rows()
     assert [r["started"] for r in rows] == [True, False]
     assert json.loads(tester.get(topic) or b"{}")["ts"] > first["ts"]
+
+
+def test_no_beat_while_the_broker_is_away(
+        collector: Collector, broker: Mosquitto, influx: InfluxV1, clock: FakeClock) -> None:
+    """The collector hears nothing without the broker: its beats stop, so Grafana and
+    reports see what the API sees of its own lost link (tests/surfaces)."""
+    wait_for(lambda: count(influx, "collector_heartbeat", "every_s") == 1, what="first beat")
+    broker.stop()
+    wait_for(lambda: not collector.connected.is_set(), what="the collector to notice")
+    clock.offset = 31  # a beat is due
+    time.sleep(1.0)  # ten evaluations
+    assert count(influx, "collector_heartbeat", "every_s") == 1
+    broker.start()
+    wait_for(lambda: collector.connected.is_set(), timeout=20, what="a reconnect")
+    wait_for(lambda: count(influx, "collector_heartbeat", "every_s") == 2, what="beats again")
+    rows = influx.query('SELECT * FROM "collector_heartbeat"')[0].rows()
+    assert [r["started"] for r in rows] == [True, False]  # the same run, not a restart
 
 
 def test_each_beat_sends_every_zone_again_unchanged(

@@ -9,14 +9,18 @@ string, so `/^$/` matches nothing).
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from dashboards.build import OUT
 from hubsense.influx import InfluxV1, Series
 from hubsense.layout import Layout
+from tests.hub import Moment
 
 Json = dict[str, Any]
+SIX_HOURS = 6 * 3600_000  # the live dashboard's default range
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
@@ -65,3 +69,20 @@ class View:
 def rows(series: list[Series]) -> list[dict[str, Any]]:
     """Every row of every series, its tags merged in."""
     return [{**s.tags, **r} for s in series for r in s.rows()]
+
+
+def committed() -> dict[str, Json]:
+    """The dashboards as provisioned."""
+    return {p.name: json.loads(p.read_text()) for p in sorted(OUT.glob("*.json"))}
+
+
+def panel(name: str, title: str) -> Json:
+    [p] = [p for p in committed()[name]["panels"] if p["title"] == title]
+    return p
+
+
+def opened(db: InfluxV1, layout: Layout, name: str, m: Moment) -> View:
+    """Dashboard `name` as opened at moment `m`: the last six hours, variables resolved."""
+    v = View(layout, m.at_ms - SIX_HOURS, m.at_ms)
+    v.resolve(db, committed()[name]["templating"]["list"])
+    return v

@@ -1,7 +1,9 @@
 """Dashboards: committed JSON matches the code, Grafana's model shape, the site's time
 zone, and every query (Grafana's macros and variables substituted) run against a real
-InfluxDB that the collector's own code filled (conftest.py) — where "now" panels must
-show what the API shows at the same moment, and the rollup panels what the reports say.
+InfluxDB that the collector's own code filled (tests/morning.py) — where charts must end
+where the API is at the same moment and the rollup panels say what the reports say. That
+the "now" panels show what the API shows is tested beside every other surface, in
+tests/surfaces.
 """
 
 from __future__ import annotations
@@ -23,15 +25,14 @@ from hubsense.settings import ReportSettings
 from hubsense.state import ZoneStatus
 from reports.hours import Period
 from reports.utilization import utilization
-from tests.dashboards.conftest import MOMENTS, MONDAY, SUNDAY, at
-from tests.dashboards.grafana import View, rows
-from tests.dashboards.hub import Hub, Moment
+from tests.dashboards.grafana import SIX_HOURS, View, committed, opened, panel, rows
+from tests.hub import Hub
+from tests.morning import MOMENTS, MONDAY, SUNDAY, at
 
 ROOT = Path(__file__).resolve().parents[2]
 PROVISIONING = ROOT / "dashboards" / "provisioning"
 UIDS = {"live.json": "hubsense-live", "utilization.json": "hubsense-utilization",
         "visits.json": "hubsense-visits", "health.json": "hubsense-health"}
-SIX_HOURS = 6 * 3600_000
 WEEK = Period(MONDAY, SUNDAY)
 WEEK_MS = (at(0) - 86_400_000, at(0) + 6 * 86_400_000)  # local Monday 00:00 to Monday 00:00
 AFTER = WEEK_MS[1] + 86_400_000  # "now" for the reports: the whole week has happened
@@ -42,15 +43,6 @@ def datasource_uid() -> str:
     [only] = ds["datasources"]
     assert only["type"] == "influxdb" and only["jsonData"]["httpMode"] == "GET"
     return str(only["uid"])
-
-
-def committed() -> dict[str, dict[str, Any]]:
-    return {p.name: json.loads(p.read_text()) for p in sorted(OUT.glob("*.json"))}
-
-
-def panel(name: str, title: str) -> dict[str, Any]:
-    [p] = [p for p in committed()[name]["panels"] if p["title"] == title]
-    return p
 
 
 def test_committed_json_is_what_the_code_generates() -> None:
@@ -177,17 +169,6 @@ def test_staleness_bounds_come_from_the_settings(tmp_path: Path) -> None:
 
 # -- against a real InfluxDB filled by the collector's own code --
 
-def view(layout: Layout, m: Moment, **values: str) -> View:
-    """The live dashboard as opened at moment `m`: the last six hours."""
-    return View(layout, m.at_ms - SIX_HOURS, m.at_ms, values=dict(values))
-
-
-def opened(db: InfluxV1, layout: Layout, name: str, m: Moment) -> View:
-    v = view(layout, m)
-    v.resolve(db, committed()[name]["templating"]["list"])
-    return v
-
-
 def by_zone(series: list[Any], field: str) -> dict[str, Any]:
     return {r["zone"]: r[field] for r in rows(series)}
 
@@ -209,39 +190,6 @@ def test_every_query_returns_rows(lived: tuple[InfluxV1, Hub], layout: Layout, n
         if any(any(x is not None for x in r[1:]) for s in v.run(db, p, t) for r in s.values):
             return
     pytest.fail(f"{name} / {title} / {ref}: no rows at any moment")
-
-
-@pytest.mark.services
-@pytest.mark.parametrize("moment", MOMENTS)
-def test_now_panels_show_what_the_api_shows(lived: tuple[InfluxV1, Hub], layout: Layout,
-                                            moment: str) -> None:
-    db, hub = lived
-    m = hub.moments[moment]
-    v = opened(db, layout, "live.json", m)
-    unknown = ZoneStatus.UNKNOWN.value
-
-    [live] = panel("live.json", "Collector")["targets"]
-    beats = rows(v.run(db, panel("live.json", "Collector"), live))
-    assert bool(beats) == m.live
-
-    table = panel("live.json", "Zones now")
-    zones = {r["zone"]: r for r in rows(v.run(db, table, table["targets"][0]))}
-    bars = panel("live.json", "People now, per zone")
-    exact, at_least = (by_zone(v.run(db, bars, t), "people") for t in bars["targets"])
-    desks = panel("live.json", "Desks now")
-    desk_rows = {r["desk"]: r["status"] for r in rows(v.run(db, desks, desks["targets"][0]))}
-
-    for z in layout.zones:
-        api = m.zones[z.id]
-        shown = zones.get(z.id, {})
-        assert shown.get("status", unknown) == api.status.value, z.id
-        assert shown.get("people") == api.occupied, z.id
-        assert bool(shown.get("count")) == api.at_least, z.id
-        bar = at_least if api.at_least else exact
-        assert bar.get(z.id) == api.occupied, z.id
-        assert z.id not in (exact if api.at_least else at_least), z.id
-    for d in layout.desks:
-        assert desk_rows.get(d.id, unknown) == m.desks[d.id].status.value, d.id
 
 
 @pytest.mark.services
