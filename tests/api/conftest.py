@@ -22,7 +22,7 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from paho.mqtt.enums import CallbackAPIVersion
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 from pydantic import SecretStr
 
 from api.main import create_app
@@ -194,19 +194,6 @@ password = {json.dumps(broker.users.passwords["api"])}
 
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "api"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    """Debian's Chromium, never a downloaded one."""
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
 def open_page(browser: Browser, url: str,
               viewport: dict[str, int] | None = None) -> Page:
     """Open `url` in a fresh context (no shared storage), 1920x1080 unless told."""
