@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.examples import CHECK, EVENT
+from hubsense.alerts import Alert
 from hubsense.layout import Id, Point, Text, ZoneKind
 from hubsense.state import DeskState, NodeHealth, ZoneState
 from hubsense.suggest import Suggestions
@@ -60,6 +61,9 @@ class NodesPublic(BaseModel):
 
     count: int
     data: list[NodeHealth]
+    placement: dict[str, list[str]] = Field(default={}, description="node -> the zones it "
+                                                                    "watches")
+    alerts: list[Alert] = Field(default=[], description="what needs a look, the site's first")
 
 
 class ZonePlan(BaseModel):

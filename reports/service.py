@@ -39,7 +39,16 @@ from reports.events import (
     save_event,
     with_usual,
 )
-from reports.hours import FIRST_DAY, LAST_DAY, Calendar, Period, ReportRangeError, to_ms
+from reports.hours import (
+    FIRST_DAY,
+    HOUR_MS,
+    LAST_DAY,
+    Calendar,
+    Period,
+    ReportRangeError,
+    to_ms,
+)
+from reports.nodes import NodeHistory, node_history
 from reports.rollup import Rollup, watermark
 from reports.timeline import Timeline
 from reports.today import TodayReport, comparable_days, figures, same_time
@@ -76,6 +85,13 @@ class CompareQuery:
     versions: tuple[int, int] | None = None
     days: int = 28
     exclude_events: bool = False
+
+
+@dataclass(frozen=True)
+class LayoutVersion:
+    version: int
+    effective_from: date | None  # None: in force from the start
+    last_day: date | None  # None: in force now
 
 
 class ReportService:
@@ -206,6 +222,19 @@ class ReportService:
     def accuracy(self, period: Period) -> AccuracyReport:
         """Per zone and sensor kind: how far hubsense was from staff headcounts."""
         return accuracy(self.db, self.layout, self.cfg, period)
+
+    def node_history(self, node: str, hours: int = 24) -> NodeHistory:
+        """A layout node's last `hours` of heartbeats, hour by hour."""
+        if self.layout.node(node) is None:
+            raise NotFound(f"no node '{node}' in the layout")
+        now = self.now_ms()
+        return node_history(self.db, self.layout.site.id, node, self.cal,
+                            now - (hours - 1) * HOUR_MS - now % HOUR_MS, now)
+
+    def layouts(self) -> list[LayoutVersion]:
+        """The layout versions reports know, oldest first: what compare can set side by side."""
+        return [LayoutVersion(lay.version, lay.effective_from, self.versions.last_day(lay))
+                for lay in self.versions.layouts]
 
     # Events.
 
