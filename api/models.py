@@ -57,7 +57,8 @@ class NodesPublic(BaseModel):
         "id": "desk-q1", "online": True, "fresh": True, "last_seen_ms": 1795426010000,
         "last_heartbeat_ms": 1795426000000, "boot": "9f3a51c2", "fw": "0.1.0",
         "uptime_s": 3600, "heap_free": 61440, "rssi": -61, "drops": 0,
-        "implausible_counts": 0}]}]})
+        "implausible_counts": 0}], "placement": {"desk-q1": ["quiet"]},
+        "alerts": [{"kind": "low_heap", "node": "desk-q1", "value": 18432}]}]})
 
     count: int
     data: list[NodeHealth]

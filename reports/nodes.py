@@ -17,10 +17,10 @@ from reports.source import MS_NS
 class NodeHour:
     start: datetime  # local
     heartbeats: int  # 0: not heard from that hour
-    heap_free_min: int | None
-    rssi_mean: float | None
-    drops_max: int | None  # offline-queue drops since boot, the most seen
-    uptime_s_max: int | None
+    heap_free_min: int | None = None
+    rssi_mean: float | None = None
+    drops_max: int | None = None  # offline-queue drops since boot, the most seen
+    uptime_s_max: int | None = None
 
 
 @dataclass(frozen=True)

@@ -90,8 +90,8 @@ class CompareQuery:
 @dataclass(frozen=True)
 class LayoutVersion:
     version: int
-    effective_from: date | None  # None: in force from the start
-    last_day: date | None  # None: in force now
+    effective_from: date | None = None  # None: in force from the start
+    last_day: date | None = None  # None: in force now
 
 
 class ReportService:

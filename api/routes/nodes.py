@@ -22,7 +22,8 @@ router = APIRouter(prefix="/api/v1/nodes", tags=["staff"])
 Reader = Annotated[str, Depends(require_scope("nodes:read"))]
 
 
-@router.get("", summary="Every node's health as the collector last published it",
+@router.get("", response_model=NodesPublic,
+            summary="Every node's health as the collector last published it",
             responses={401: {"model": Message, "description": "no or unknown token"},
                        403: {"model": Message, "description": "token lacks 'nodes:read'"},
                        200: {"content": {"text/csv": {"schema": {"type": "string"},
