@@ -158,7 +158,10 @@ export function heatPlan({ title, site, zones, desks, name }) {
     const [x, y] = d.position;
     const c = v === null || v === undefined ? { fill: unknownFill } : heat(v);
     const g = s("g", { "data-desk": d.id, "data-share": v ?? "" }, plan);
-    s("circle", { cx: x, cy: y, r: 18, fill: c.fill, stroke: "#14181d", "stroke-width": 2 }, g);
+    s("circle", { cx: x, cy: y, r: 22, fill: c.fill, stroke: "#14181d", "stroke-width": 2 }, g);
+    if (v !== null && v !== undefined) {
+      s("text", { x, y: y + 5, "text-anchor": "middle", "font-size": 14, fill: c.ink }, g, `${Math.round(v * 100)}`);
+    }
   }
   return svg;
 }

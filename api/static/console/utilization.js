@@ -7,7 +7,7 @@ import { period, periodFields, progressNote, qs, queryForm } from "./period.js";
 
 export function highlightText(ctx, hl, zones) {
   const { t, lang, site } = ctx;
-  const days = hl.first_day === hl.last_day ? t.days[hl.first_day] : `${t.days[hl.first_day]}–${t.days[hl.last_day]}`;
+  const days = hl.first_day === hl.last_day ? t.weekdays[hl.first_day] : `${t.weekdays[hl.first_day]}–${t.weekdays[hl.last_day]}`;
   const hours = `${String(hl.first_hour).padStart(2, "0")}–${String(hl.end_hour).padStart(2, "0")}`;
   const zone = zones.find((z) => z.id === hl.zone);
   const desks = site.desks.some((d) => d.zone === hl.zone) && zone;
@@ -60,7 +60,7 @@ export async function render(ctx) {
     const u = zones.find((z) => z.id === zoneId);
     const title = `${zoneName(site, zoneId, lang)}: ${t.gridHeading}`;
     grid = hourGrid({ title, profile: r.profile[zoneId] || new Array(168).fill(null), capacity: u ? u.capacity : 0,
-      days: t.days.map((label, index) => ({ label, index })), hours, format: (v) => pct(v, lang) });
+      days: t.weekdays.map((label, index) => ({ label, index })), hours, format: (v) => pct(v, lang) });
     gridFig.replaceChildren(grid, h("figcaption", {}, t.gridCaption(zoneName(site, zoneId, lang))));
   };
   const picker = h("select", { id: "grid-zone", onchange: (ev) => drawGrid(ev.target.value) },
