@@ -85,7 +85,9 @@ def whoami(request: Request, settings: SettingsDep) -> SessionPublic:
     """The session of this cookie, or 401."""
     s = console_session(request)
     if s is None:
-        raise HTTPException(401, "not signed in", headers=_NO_STORE)
+        # A cookie without a live session: it ended (idle, too old, or the API restarted).
+        why = "session ended" if request.cookies.get(COOKIE) else "not signed in"
+        raise HTTPException(401, why, headers=_NO_STORE)
     return _public(s, settings)
 
 

@@ -183,7 +183,13 @@ async function start() {
     state.session = await r.json();
     await showPage();
   } else {
-    showSignIn("");
+    let why = "";
+    try {
+      why = (await r.json()).detail;
+    } catch {
+      why = "";
+    }
+    showSignIn(why === "session ended" ? t().idleOut : "");
   }
 }
 
