@@ -54,7 +54,7 @@ export async function render(ctx) {
         { head: `${t.after}: ${t.capacity}`, num: true, id: "after_capacity", cell: (c) => (c.after ? String(c.after.capacity) : "–") },
         { head: `${t.after}: ${t.meanVsCap}`, num: true, id: "after", cell: (c) => pct(c.after && c.after.mean_vs_capacity, lang) },
         { head: t.change, num: true, id: "change", cell: change },
-        { head: "", id: "why", cell: (c) => c.cannot_tell || "" },
+        { head: t.why, id: "why", cell: (c) => c.cannot_tell || "" },
       ], r.zones, { key: (c) => c.zone, id: "compare-table" })));
   return null;
 }

@@ -59,7 +59,7 @@ function alertItems(ctx, zones, nodes) {
 
 function todayTable(ctx, r) {
   const { t, lang, site } = ctx;
-  const cols = [{ head: "", cell: (x) => x.name }, { head: t.today, num: true, id: "today", cell: (x) => x.today },
+  const cols = [{ head: t.what, cell: (x) => x.name }, { head: t.today, num: true, id: "today", cell: (x) => x.today },
     { head: t.typical, num: true, id: "typical", cell: (x) => x.typical }];
   const f = (d, fn) => (d ? fn(d) : "–");
   const rows = [

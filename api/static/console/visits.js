@@ -75,11 +75,11 @@ function eventsTable(ctx, reports, refresh, editSlot) {
     { head: t.eventName, cell: (r) => r.event.name },
     { head: t.start, id: "start", cell: (r) => local(r.event.start) },
     { head: t.end, id: "end", cell: (r) => local(r.event.end) },
-    { head: "", id: "status", cell: (r) => t.statusWord[r.status] },
+    { head: t.state, id: "status", cell: (r) => t.statusWord[r.status] },
     { head: t.eventVisits, num: true, id: "visits", cell: (r) => String(r.visits) },
     { head: t.usual, num: true, id: "usual", cell: (r) => num(r.usual_visits, lang, 1) },
     { head: t.extra, num: true, id: "extra", cell: (r) => (r.usual_visits === null ? "–" : num(r.visits - r.usual_visits, lang, 1)) },
-    { head: "", cell: actions },
+    { head: t.actions, cell: actions },
   ], reports, { key: (r) => r.event.id, id: "events-table" });
 }
 

@@ -89,7 +89,7 @@ export const WORDS = {
     history: "History", online: "online", stale: "stale", offline: "offline",
     historyHeading: (n) => `Node ${n}, last 24 hours`,
     historyCaption: "Heartbeats per hour (bars) and the least free heap (line); a gap: not heard from.",
-    otaSlot: "—",
+    otaSlot: "—", what: "Figure", why: "Why", actions: "Actions",
   },
   sv: {
     skip: "Till innehållet", staff: "personalvy", signOut: "Logga ut",
@@ -167,6 +167,6 @@ export const WORDS = {
     history: "Historik", online: "ansluten", stale: "tyst", offline: "frånkopplad",
     historyHeading: (n) => `Noden ${n}, senaste dygnet`,
     historyCaption: "Livstecken per timme (staplar) och minst ledigt minne (linje); glapp: inte hörd.",
-    otaSlot: "—",
+    otaSlot: "—", what: "Mått", why: "Varför", actions: "Åtgärder",
   },
 };
