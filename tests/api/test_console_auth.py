@@ -18,6 +18,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from api.sessions import COOKIE, pseudonym
+from devstack.runner import demo_account
+from hubsense.accounts import Accounts
 from hubsense.layout import Layout
 from tests.api.conftest import open_page
 from tests.api.console_page import PASSWORD, TOKEN, Console, console_site, sign_in
@@ -209,3 +211,14 @@ def test_user_commands_keep_hashes_in_an_owner_only_file(tmp_path: Path) -> None
     assert hubsense("remove", "anna").returncode == 0
     assert hubsense("list").stdout == ""
     assert hubsense("remove", "anna").returncode == 2
+
+
+def test_the_demo_account_is_stable_across_starts(tmp_path: Path) -> None:
+    users, saved = tmp_path / "users.json", tmp_path / "demo-password"
+    first = demo_account(users, saved)
+    assert demo_account(users, saved) == first, "a restart keeps the demo's login"
+    assert Accounts(users).verify("demo", first) is not None
+    assert os.stat(saved).st_mode & 0o777 == 0o600
+    Accounts(users).remove("demo")
+    again = demo_account(users, saved)
+    assert Accounts(users).verify("demo", again) is not None
