@@ -126,6 +126,7 @@ def test_idle_session_is_signed_out(browser: Browser, console: Console) -> None:
     now = [1000.0]
     console.api.app.state.sessions.clock = lambda: now[0]
     page = sign_in(browser, f"{console.url}/staff/visits?from=2026-11-17&to=2026-11-18")
+    expect(page.locator("#events-table")).to_be_visible()  # the view's requests are done
     # A page refreshing itself does not keep the session alive …
     client_cookie = {COOKIE: next(c["value"] for c in page.context.cookies()
                                   if c["name"] == COOKIE)}
