@@ -27,6 +27,7 @@ from hubsense.layout import Layout
 from reports import export
 from reports.hours import Period
 from reports.service import CompareQuery
+from tests.api.conftest import eventually
 from tests.api.console_page import SIZES, TOKEN, Console, console_site, sign_in
 from tests.conftest import ROOT
 
@@ -259,6 +260,8 @@ def test_overview_and_nodes_pages(browser: Browser, demo: Console) -> None:
     pub.publish(f"hubsense/v1/{demo.layout.site.id}/state/node/buzz-s", json.dumps({
         "id": "buzz-s", "online": True, "fresh": True, "fw": "0.4.2", "uptime_s": 7200,
         "heap_free": 12000, "rssi": -70, "drops": 3}))
+    eventually(lambda: next(n for n in api(demo, "/api/v1/nodes")["data"]
+                            if n["id"] == "buzz-s")["fw"], what="the API has buzz-s's health")
     page = sign_in(browser, f"{demo.url}/staff")
     with demo.db() as db:
         t = demo.service(db).so_far_today()
