@@ -223,3 +223,17 @@ def test_the_demo_account_is_stable_across_starts(tmp_path: Path) -> None:
     Accounts(users).remove("demo")
     again = demo_account(users, saved)
     assert Accounts(users).verify("demo", again) is not None
+
+
+def test_both_languages_have_the_same_phrases(browser: Browser, console: Console) -> None:
+    page = open_page(browser, console.url + "/staff")
+    mismatch = page.evaluate("""async () => {
+        const { WORDS } = await import('/static/console/words.js');
+        const shape = (v) => typeof v === 'function' ? `fn/${v.length}`
+            : typeof v === 'object' ? Object.fromEntries(Object.entries(v).sort()
+                .map(([k, x]) => [k, shape(x)])) : typeof v;
+        const en = JSON.stringify(shape(WORDS.en)), sv = JSON.stringify(shape(WORDS.sv));
+        return en === sv ? null : [en, sv];
+    }""")
+    assert mismatch is None, f"en and sv differ in keys or arguments: {mismatch}"
+    page.context.close()
