@@ -233,13 +233,61 @@ EVENT_REPORTS: list[dict[str, Any]] = [
         "zones": [{"zone": "buzz-north", "mean_occupancy": 30.0, "peak": 30, "unknown_share": 0.0}],
         "status": "over",
         "counted_through": "2026-11-18T21:00:00+01:00",
+        "usual_visits": None,
+        "usual_days": [],
     }
 ]
 
 EVENT_REPORTS_CSV = (
-    "event,name,start,end,status,visits,zone,mean_occupancy,peak,unknown_share\n"
+    "event,name,start,end,status,visits,usual_visits,usual_days,zone,mean_occupancy,peak,"
+    "unknown_share\n"
     "demo-night-20261118,Demo night,2026-11-18T18:00:00+01:00,"
-    "2026-11-18T21:00:00+01:00,over,12,buzz-north,30.0,30,0.0\n"
+    "2026-11-18T21:00:00+01:00,over,12,,0,buzz-north,30.0,30,0.0\n"
+)
+
+TODAY: dict[str, Any] = {
+    "site": "hbg-works",
+    "day": "2026-11-25",
+    "counted_through": "2026-11-25T11:20:00+01:00",
+    "hours_before": 11,
+    "today": {"visits": 64, "peak_people": 31.5, "peak_hour": 10,
+              "busiest_zone": "quiet", "busiest_share": 0.81},
+    "typical": {"visits": 52.5, "peak_people": 27.25, "peak_hour": 10,
+                "busiest_zone": "quiet", "busiest_share": 0.74},
+    "typical_days": ["2026-10-28", "2026-11-04", "2026-11-11", "2026-11-18"],
+    "in_progress": True,
+}
+
+TODAY_CSV = (
+    "day,visits,peak_people,peak_hour,busiest_zone,busiest_share\n"
+    "2026-11-25,64,31.5,10,quiet,0.81\n"
+    "typical,52.5,27.25,10,quiet,0.74\n"
+)
+
+LAYOUTS: list[dict[str, Any]] = [
+    {"version": 1, "effective_from": "2026-10-01", "last_day": "2026-11-01"},
+    {"version": 2, "effective_from": "2026-11-02", "last_day": None},
+]
+
+NODE_HISTORY: dict[str, Any] = {
+    "node": "desk-q1",
+    "hours": [
+        {"start": "2026-11-18T09:00:00+01:00", "heartbeats": 60, "heap_free_min": 61184,
+         "rssi_mean": -61.5, "drops_max": 0, "uptime_s_max": 7140},
+        {"start": "2026-11-18T10:00:00+01:00", "heartbeats": 0, "heap_free_min": None,
+         "rssi_mean": None, "drops_max": None, "uptime_s_max": None},
+    ],
+}
+
+NODE_HISTORY_CSV = (
+    "node,hour,heartbeats,heap_free_min,rssi_mean,drops_max,uptime_s_max\n"
+    "desk-q1,2026-11-18T09:00:00+01:00,60,61184,-61.5,0,7140\n"
+    "desk-q1,2026-11-18T10:00:00+01:00,0,,,,\n"
+)
+
+NODES_CSV = (
+    "node,online,fresh,last_seen_ms,fw,uptime_s,heap_free,rssi,drops\n"
+    "desk-q1,True,True,1795426010000,0.1.0,3600,61440,-61,0\n"
 )
 
 ACOUSTICS: dict[str, Any] = {

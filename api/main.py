@@ -26,6 +26,7 @@ from api.models import Message
 from api.ratelimit import RateLimit
 from api.routes import (
     checks,
+    console,
     desks,
     events,
     feedback,
@@ -38,8 +39,10 @@ from api.routes import (
     zones,
 )
 from api.routes.screen import STATIC
+from api.sessions import Sessions, SignInLimit
 from api.subscriber import StateSubscriber
 from api.validation import document_validation_errors, invalid_request
+from hubsense.accounts import Accounts
 from hubsense.influx import InfluxError, InfluxV1
 from hubsense.layout import Layout, LayoutError, load_layout
 from hubsense.layouts import LayoutWatch
@@ -101,8 +104,11 @@ def create_app(settings: Settings, layout: Layout) -> FastAPI:
     app.state.live = live
     app.state.changes = changes
     app.state.cooldown = Cooldown(settings.api.feedback_cooldown_s)
+    app.state.accounts = Accounts(settings.console.users_file)
+    app.state.sessions = Sessions(settings.console)
+    app.state.signins = SignInLimit(settings.console)
     for module in (zones, desks, site, stream, nodes, reports, events, checks, feedback,
-                   health, screen):
+                   health, screen, console):
         app.include_router(module.router)
     app.add_exception_handler(ReportRangeError, _bad_request)
     app.add_exception_handler(InfluxError, _influx_down)

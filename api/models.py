@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.examples import CHECK, EVENT
+from hubsense.alerts import Alert
 from hubsense.layout import Id, Point, Text, ZoneKind
 from hubsense.state import DeskState, NodeHealth, ZoneState
 from hubsense.suggest import Suggestions
@@ -56,10 +57,14 @@ class NodesPublic(BaseModel):
         "id": "desk-q1", "online": True, "fresh": True, "last_seen_ms": 1795426010000,
         "last_heartbeat_ms": 1795426000000, "boot": "9f3a51c2", "fw": "0.1.0",
         "uptime_s": 3600, "heap_free": 61440, "rssi": -61, "drops": 0,
-        "implausible_counts": 0}]}]})
+        "implausible_counts": 0}], "placement": {"desk-q1": ["quiet"]},
+        "alerts": [{"kind": "low_heap", "node": "desk-q1", "value": 18432}]}]})
 
     count: int
     data: list[NodeHealth]
+    placement: dict[str, list[str]] = Field(default={}, description="node -> the zones it "
+                                                                    "watches")
+    alerts: list[Alert] = Field(default=[], description="what needs a look, the site's first")
 
 
 class ZonePlan(BaseModel):

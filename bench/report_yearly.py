@@ -45,15 +45,26 @@ PER_ZONE = 20
 
 
 def big_layout(desks: int) -> Layout:
+    """Zones of PER_ZONE desks side by side, ten to a row, and an entrance below them."""
     zones = (desks + PER_ZONE - 1) // PER_ZONE
+    rows = (zones + 9) // 10
+
+    def square(i: int) -> list[list[int]]:
+        x, y = (i % 10) * 100, (i // 10) * 100
+        return [[x, y], [x + 100, y], [x + 100, y + 100], [x, y + 100]]
+
+    def seat(i: int) -> list[int]:
+        x, y = square(i // PER_ZONE)[0]
+        return [x + 10 + (i % PER_ZONE) % 5 * 20, y + 10 + (i % PER_ZONE) // 5 * 20]
+
     return parse_layout({
-        "site": {"id": "bench", "name": "Bench hub", "width": 1000, "height": 1000},
+        "site": {"id": "bench", "name": "Bench hub", "width": 1000, "height": rows * 100 + 100},
         "zones": [{"id": f"z{z:02d}", "name": f"Zone {z}", "kind": "desk_area",
-                   "capacity": PER_ZONE, "shape": [[0, 0], [1, 0], [1, 1]]}
-                  for z in range(zones)] +
+                   "capacity": PER_ZONE, "shape": square(z)} for z in range(zones)] +
                  [{"id": "entrance", "name": "Entrance", "kind": "entrance", "capacity": 50,
-                   "shape": [[0, 0], [1, 0], [1, 1]]}],
-        "desks": [{"id": f"d{i:03d}", "zone": f"z{i // PER_ZONE:02d}", "position": [0, 0]}
+                   "shape": [[0, rows * 100], [1000, rows * 100], [1000, rows * 100 + 100],
+                             [0, rows * 100 + 100]]}],
+        "desks": [{"id": f"d{i:03d}", "zone": f"z{i // PER_ZONE:02d}", "position": seat(i)}
                   for i in range(desks)],
         "nodes": [{"id": "door-1", "kind": "entrance",
                    "inputs": [{"n": 1, "measures": "passage", "zone": "entrance"}]}],

@@ -87,11 +87,13 @@ def build_parser() -> argparse.ArgumentParser:
     from cli.deploy import register_backup
     from cli.layout import register as register_layout
     from cli.reports import register
+    from cli.users import register as register_users
 
     register_layout(sub)
     register(sub)
     register_deploy(sub)
     register_backup(sub)
+    register_users(sub)
     return p
 
 

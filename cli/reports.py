@@ -126,7 +126,17 @@ def cmd_utilization(args: argparse.Namespace, svc: ReportService) -> None:
          f"{r.opening_hours}: under {cfg.underused_below:g} underused, over "
          f"{cfg.overused_above:g} overused)"
          + (f"\nleft out: {', '.join(map(str, r.excluded_days))}: {r.exclusion}"
-            if r.exclusion else "") + so_far(r.in_progress, r.counted_through))
+            if r.exclusion else "") + so_far(r.in_progress, r.counted_through)
+         + (f"\n{tables.highlights(r.highlights)}" if r.highlights else ""))
+
+
+def cmd_today(args: argparse.Namespace, svc: ReportService) -> None:
+    r = svc.so_far_today()
+    days = ", ".join(map(str, r.typical_days)) or "none yet"
+    emit(args.format, r, lambda: export.today_csv(r), lambda: tables.today(r),
+         f"{r.day} counted to {r.counted_through:%H:%M} (people: the hours before "
+         f"{r.hours_before:02d}:00); typical: the mean of {days}, same weekdays without a "
+         "holiday or an event, over the same stretch of the day")
 
 
 def cmd_visits(args: argparse.Namespace, svc: ReportService) -> None:
@@ -331,6 +341,9 @@ def _reports(sub: Any) -> None:
         p = rsub.add_parser(name, help=text)
         _common(p)
         p.set_defaults(fn=run(fn))
+    t = rsub.add_parser("today", help="today so far against a typical same weekday")
+    _common(t, period=False)
+    t.set_defaults(fn=run(cmd_today))
 
 
 def _events(sub: Any) -> None:

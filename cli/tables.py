@@ -13,6 +13,9 @@ from reports.accuracy import Accuracy, AccuracyReport, Check
 from reports.acoustics import AcousticsReport
 from reports.compare import CompareReport
 from reports.events import EventInfo, EventReport
+from reports.highlights import Highlight
+from reports.hours import DAY_NAMES
+from reports.today import TodayReport
 from reports.utilization import Use, UtilizationReport
 from reports.visits import VisitsReport
 
@@ -149,13 +152,37 @@ def events(reports: Sequence[EventReport]) -> str:
     for r in reports:
         state = {"upcoming": "not started", "in_progress": "in progress, so far",
                  "over": ""}[r.status]
+        usual = ("" if r.usual_visits is None else
+                 f", usually {r.usual_visits:.0f} (mean of {len(r.usual_days)} same weekdays "
+                 "without an event)")
         head = (f"{r.event.id}  {span(r.event.start, r.event.end)}  {r.event.name}\n"
-                f"  visits {r.visits}{f' ({state})' if state else ''}\n")
+                f"  visits {r.visits}{f' ({state})' if state else ''}{usual}\n")
         out.append(head + render([Col("  zone", lambda z: "  " + z.zone, left=True),
                            Col("mean", lambda z: num(z.mean_occupancy)),
                            Col("peak", lambda z: whole(z.peak)),
                            Col("unknown", lambda z: share(z.unknown_share))], r.zones))
     return "\n".join(out)
+
+
+def highlights(found: Sequence[Highlight]) -> str:
+    """`quiet: busiest tue-thu 10-12, 85 % of capacity`, a line each."""
+    def days(h: Highlight) -> str:
+        a, b = DAY_NAMES[h.first_day], DAY_NAMES[h.last_day]
+        return a if a == b else f"{a}-{b}"
+
+    return "\n".join(f"{h.zone}: busiest {days(h)} {h.first_hour:02d}-{h.end_hour:02d}, "
+                     f"{h.share:.0%} of capacity" for h in found)
+
+
+def today(r: TodayReport) -> str:
+    rows = [("today so far", r.today), *([("typical", r.typical)] if r.typical else [])]
+    return render([Col("", lambda x: x[0], left=True),
+                   Col("visits", lambda x: num(x[1].visits)),
+                   Col("peak people", lambda x: num(x[1].peak_people)),
+                   Col("at", lambda x: NONE if x[1].peak_hour is None
+                       else f"{x[1].peak_hour:02d}:00"),
+                   Col("busiest zone", lambda x: text(x[1].busiest_zone), left=True),
+                   Col("of capacity", lambda x: share(x[1].busiest_share))], rows)
 
 
 def acoustics(r: AcousticsReport) -> str:

@@ -9,7 +9,8 @@ the live demo agree, and a report on the history is a report on what the
 collector would have written.
 
 What it holds (`Plan`): eight weeks up to now; a layout change four weeks ago
-that gives a zone another capacity (the earlier version is kept, as a file);
+that halves a buzz zone's seats while as many people keep coming, so it has been
+overused since (the earlier version is kept, as a file);
 five evening events with a crowd at the door; a holiday; an afternoon when a
 buzz zone's node and a desk node were off for a few hours (unknown, never
 free); and the entrance node rebooting, its totals starting again from zero.
@@ -93,7 +94,7 @@ def plan(layout: Layout, now: datetime, weeks: int = 8) -> Plan:
     start = datetime.combine(today - timedelta(weeks=weeks), dtime(0), tz)
     change = today - timedelta(weeks=weeks // 2)
     zone = _zone_to_change(layout)
-    earlier = _version(layout, layout.version, start.date(), {zone.id: zone.capacity * 3 // 2})
+    earlier = _version(layout, layout.version, start.date(), {zone.id: zone.capacity * 2})
     current = _version(layout, layout.version + 1, change, {})
 
     def evening(weeks_ago: int, weekday: int, zone_id: str, name: str, crowd: int) -> Event:

@@ -98,10 +98,14 @@ class HubModel:
         self._door_at: datetime | None = None
         self.totals = [0, 0]  # the door's in and out since its boot
         self._places = sum(z.capacity for z in layout.zones if z.kind is not ZoneKind.ENTRANCE)
+        # People who come to each zone: a new layout moves seats, not what people want.
+        self._demand = {z.id: z.capacity for z in layout.zones}
 
     def use_layout(self, layout: Layout) -> None:
-        """A new layout version: the same people, other zones and capacities."""
+        """A new layout version: the same people, other zones and capacities (a zone that
+        lost seats gets as many people as before, and fills up)."""
         self.layout = layout
+        self._demand = {z.id: self._demand.get(z.id, z.capacity) for z in layout.zones}
 
     def reboot_door(self) -> None:
         """The entrance node restarted: its totals start again from zero."""
@@ -143,11 +147,11 @@ class HubModel:
         if measure is Measure.COUNT:
             if zone.kind is ZoneKind.MEETING_AREA:
                 return self._meeting(zone_id, zone.capacity, share)
-            mean = zone.capacity * share
+            mean = self._demand[zone_id] * share
             return min(max(0, round(self.rng.gauss(mean, 0.08 * mean + 0.4))), 1000)
         if measure is Measure.SOUND:
             event = self.calendar.event_at(when, zone_id) is not None
-            return laeq(zone.kind, zone.capacity * share, event, self.rng)
+            return laeq(zone.kind, self._demand[zone_id] * share, event, self.rng)
         return self._door(when)
 
     def _meeting(self, zone_id: str, capacity: int, chance: float) -> int:

@@ -24,11 +24,12 @@ import tomlkit
 from devstack.influxdb import InfluxDB
 from devstack.mosquitto import BrokerUsers, Mosquitto
 from devstack.processes import Child, StackError, require_free, venv_tool, wait_until
+from hubsense.accounts import Accounts, Role
 from hubsense.files import private_dir, write_private
 from hubsense.influx import InfluxV1
 from hubsense.layout import Layout, load_layout
 from hubsense.passwords import new_secret
-from hubsense.settings import InfluxSettings, Settings
+from hubsense.settings import InfluxSettings, Settings, load_settings
 
 if TYPE_CHECKING:
     from devstack.history import Plan
@@ -75,6 +76,9 @@ def write_service_config(path: Path, opts: StackOptions, users: BrokerUsers, inf
         tokens[mine[0]] = demo
     else:
         tokens.append(demo)
+    console = _table(doc, "console")
+    if "users_file" not in console:  # a user's own accounts file stays theirs
+        console["users_file"] = str(opts.workdir / "staff-users.json")
     report = _table(doc, "report")
     if earlier:
         report["earlier_layouts"] = [str(p.resolve()) for p in earlier]
@@ -112,6 +116,22 @@ def _saved(path: Path) -> tuple[dict[str, str], str | None]:
     return {k: v for k, v in found.items() if isinstance(v, str)}, token
 
 
+DEMO_USER = "demo"
+
+
+def demo_account(users_file: Path, password_file: Path) -> str:
+    """The demo's staff account (every role), with the password of an earlier start if it
+    still signs in; its password, kept owner-only beside the demo's other logins."""
+    accounts = Accounts(users_file)
+    saved = password_file.read_text().strip() if password_file.exists() else ""
+    if saved and accounts.verify(DEMO_USER, saved):
+        return saved
+    password = new_secret()
+    accounts.add(DEMO_USER, password, [Role.ADMIN], replace=True)
+    write_private(password_file, password + "\n")
+    return password
+
+
 class Stack:
     """Starts and stops the stack's processes in dependency order."""
 
@@ -129,6 +149,7 @@ class Stack:
         self.fleet: object | None = None
         self.staff_token = token or new_secret()
         self.history: Plan | None = None
+        self.demo_password = ""
 
     def check_ports(self) -> None:
         o = self.opts
@@ -148,6 +169,8 @@ class Stack:
             layout, earlier, holidays = self._write_history()
         conf = write_service_config(self.config, self.opts, self.users, self.influx.url,
                                     self.staff_token, layout, earlier, holidays)
+        self.demo_password = demo_account(load_settings(conf).console.users_file,
+                                          self.opts.workdir / "demo-staff-password")
         logs = self.opts.workdir / "logs"
         # The rollup job keeps reports current, as its compose service does.
         for name, argv in (("collector", ["cli", "collector"]),
@@ -254,6 +277,8 @@ def run_stack(opts: StackOptions) -> int:
         print(f"""
 hubsense is running{story}
   visitor screen   http://{HOST}:{o.api_port}/
+  staff console    http://{HOST}:{o.api_port}/staff
+                   user {DEMO_USER}, password {stack.demo_password}
   zones API        http://{HOST}:{o.api_port}/api/v1/zones
   staff API token  {stack.staff_token}
                    e.g. curl -H "Authorization: Bearer {stack.staff_token}" {url}/api/v1/nodes

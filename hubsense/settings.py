@@ -212,6 +212,32 @@ class ApiSettings(_Section):
         return out
 
 
+class ConsoleSettings(_Section):
+    """The staff console at /staff: its accounts, sessions and sign-in limits."""
+
+    users_file: Path = Field(default=Path(".hubsense/staff-users.json"),
+                             description="staff accounts (`hubsense user add`), owner-only")
+    idle_timeout_s: int = Field(default=1800, ge=60, le=86_400,
+                                description="a session unused this long is signed out")
+    session_max_h: float = Field(default=12.0, gt=0, le=24 * 30,
+                                 description="a session ends this long after sign-in, used or not")
+    secure_cookie: Literal["auto", "always", "never"] = Field(
+        default="auto", description="Secure session cookie: auto when the request came over "
+                                    "HTTPS (behind a proxy in api.trusted_proxies: its "
+                                    "X-Forwarded-Proto)")
+    max_failures: int = Field(default=5, ge=1, le=1000,
+                              description="failed sign-ins per username, and per client, "
+                                          "before further tries wait")
+    failure_window_s: int = Field(default=900, ge=10, le=86_400,
+                                  description="how long a failed sign-in counts")
+    max_sessions: int = Field(default=1000, ge=1, le=100_000,
+                              description="sessions held at once; the idlest goes first")
+    typical_weeks: int = Field(default=4, ge=1, le=26,
+                               description="same weekdays a typical day is the mean of")
+    low_heap_bytes: int = Field(default=20_000, ge=0, le=10_000_000,
+                                description="a node with less free heap is an alert")
+
+
 class StateSettings(_Section):
     filling: float = Field(default=0.6, gt=0, le=1)
     lively_db: float = Field(default=55.0, ge=0, le=140)
@@ -308,6 +334,7 @@ class Settings(BaseSettings):
     broker: BrokerSettings = BrokerSettings()
     api: ApiSettings = ApiSettings()
     report: ReportSettings = ReportSettings()
+    console: ConsoleSettings = ConsoleSettings()
 
     @classmethod
     def settings_customise_sources(

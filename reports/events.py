@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Annotated, Literal
 
@@ -22,7 +22,7 @@ from hubsense.measurements import EVENT, EVENT_FIGURES
 from hubsense.names import plain_name
 from hubsense.settings import ReportSettings
 from reports import source, store
-from reports.hours import Calendar, Period
+from reports.hours import Calendar, Period, to_ms
 from reports.source import MS_NS
 from reports.spans import Span, bucket_totals
 from reports.timeline import Timeline
@@ -129,6 +129,10 @@ class EventReport:
     # An event still going on is counted so far, to `counted_through`.
     status: EventStatus = "over"
     counted_through: datetime | None = None
+    # Visits over the same local hours on earlier same weekdays without an event or a
+    # holiday (their mean), and those days: what the event added.
+    usual_visits: float | None = None
+    usual_days: list[date] = field(default_factory=list)
 
 
 def event_report(db: InfluxV1, layout: Layout, cal: Calendar, ev: Event,
@@ -156,6 +160,29 @@ def event_report(db: InfluxV1, layout: Layout, cal: Calendar, ev: Event,
         zones.append(ZoneDuring(z, t.people_ms / t.known_ms if t.known_ms else None, t.peak,
                                 t.unknown_ms / t.span_ms))
     return EventReport(info, n, zones, status, cal.local(b))
+
+
+def with_usual(db: InfluxV1, site: str, cal: Calendar, r: EventReport, days: list[date]
+               ) -> EventReport:
+    """The report with the mean visits over the same local stretch on `days` (earlier same
+    weekdays), counted by the rule the event's own visits are."""
+    if r.status == "upcoming" or not days:
+        return r
+    a, b = r.event.start, r.counted_through or r.event.end
+
+    def back(t: datetime, d: date) -> int:
+        # Wall-clock time on the earlier day: a clock change between them moves nothing.
+        day = d + (t.date() - a.date())
+        return to_ms(datetime.combine(day, t.timetz().replace(tzinfo=None), cal.tz))
+
+    seen: dict[date, int] = {}
+    for d in days:
+        got = source.entries_between(db, site, back(a, d), back(b, d))
+        if got:  # no door total at all that evening: not known, not zero
+            seen[d] = sum(k for _t, k in got)
+    if not seen:
+        return r
+    return replace(r, usual_visits=sum(seen.values()) / len(seen), usual_days=sorted(seen))
 
 
 def events_during(db: InfluxV1, layout: Layout, cfg: ReportSettings,

@@ -16,6 +16,8 @@ from reports.accuracy import AccuracyReport, Check
 from reports.acoustics import AcousticsReport
 from reports.compare import CompareReport
 from reports.events import EventInfo, EventReport
+from reports.nodes import NodeHistory
+from reports.today import TodayReport
 from reports.utilization import Use, UtilizationReport
 from reports.visits import VisitsReport
 
@@ -69,11 +71,35 @@ def event_list_csv(events: Iterable[EventInfo]) -> str:
 
 
 def events_csv(reports: Iterable[EventReport]) -> str:
-    return _csv(("event", "name", "start", "end", "status", "visits", "zone", "mean_occupancy",
-                 "peak", "unknown_share"),
+    return _csv(("event", "name", "start", "end", "status", "visits", "usual_visits",
+                 "usual_days", "zone", "mean_occupancy", "peak", "unknown_share"),
                 [(r.event.id, r.event.name, r.event.start.isoformat(), r.event.end.isoformat(),
-                  r.status, r.visits, z.zone, z.mean_occupancy, z.peak, z.unknown_share)
+                  r.status, r.visits, r.usual_visits, len(r.usual_days), z.zone,
+                  z.mean_occupancy, z.peak, z.unknown_share)
                  for r in reports for z in r.zones])
+
+
+def today_csv(r: TodayReport) -> str:
+    def row(name: str, f: Any) -> list[Any]:
+        return [name, f.visits, f.peak_people, f.peak_hour, f.busiest_zone, f.busiest_share]
+
+    return _csv(("day", "visits", "peak_people", "peak_hour", "busiest_zone", "busiest_share"),
+                [row(r.day.isoformat(), r.today),
+                 *([row("typical", r.typical)] if r.typical else [])])
+
+
+def node_history_csv(h: NodeHistory) -> str:
+    return _csv(("node", "hour", "heartbeats", "heap_free_min", "rssi_mean", "drops_max",
+                 "uptime_s_max"),
+                [(h.node, x.start.isoformat(), x.heartbeats, x.heap_free_min, x.rssi_mean,
+                  x.drops_max, x.uptime_s_max) for x in h.hours])
+
+
+def nodes_csv(nodes: Iterable[Any]) -> str:
+    return _csv(("node", "online", "fresh", "last_seen_ms", "fw", "uptime_s", "heap_free",
+                 "rssi", "drops"),
+                [(n.id, n.online, n.fresh, n.last_seen_ms, n.fw, n.uptime_s, n.heap_free,
+                  n.rssi, n.drops) for n in nodes])
 
 
 def compare_csv(r: CompareReport) -> str:

@@ -65,6 +65,14 @@ class Calendar:
             yield d, max(a, start_ms), min(b, end_ms)
             d += timedelta(days=1)
 
+    def open_hours_of(self, weekday: int) -> range:
+        """The local hours of the day (by their start) in opening hours on `weekday`."""
+        span = self.opening.get(weekday)
+        if span is None:
+            return range(0)
+        a, b = span
+        return range(a.hour, 24 if b is None else b.hour + (1 if b.minute else 0))
+
     def is_open_day(self, d: date) -> bool:
         return d not in self.holidays and d.weekday() in self.opening
 

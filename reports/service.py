@@ -18,7 +18,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from hubsense.influx import InfluxV1
 from hubsense.layout import Layout
@@ -37,13 +37,24 @@ from reports.events import (
     events_during,
     list_events,
     save_event,
+    with_usual,
 )
-from reports.hours import FIRST_DAY, LAST_DAY, Calendar, Period, ReportRangeError, to_ms
+from reports.hours import (
+    FIRST_DAY,
+    HOUR_MS,
+    LAST_DAY,
+    Calendar,
+    Period,
+    ReportRangeError,
+    to_ms,
+)
+from reports.nodes import NodeHistory, node_history
 from reports.rollup import Rollup, watermark
 from reports.timeline import Timeline
+from reports.today import TodayReport, comparable_days, figures, same_time
 from reports.utilization import UtilizationReport, utilization
 from reports.versions import Versions
-from reports.visits import By, VisitsReport, visits
+from reports.visits import By, VisitsReport, count, visits
 
 # Events are few: "all of them" is every one from 1970 to 2200.
 ALL_TIME = (0, to_ms(datetime(2200, 1, 1, tzinfo=UTC)))
@@ -74,6 +85,13 @@ class CompareQuery:
     versions: tuple[int, int] | None = None
     days: int = 28
     exclude_events: bool = False
+
+
+@dataclass(frozen=True)
+class LayoutVersion:
+    version: int
+    effective_from: date | None = None  # None: in force from the start
+    last_day: date | None = None  # None: in force now
 
 
 class ReportService:
@@ -140,6 +158,33 @@ class ReportService:
         r = visits(self.db, self.layout, self.cfg, period, by, days, self.now_ms())
         return replace(r, exclusion=f"{r.exclusion} ({ids})") if r.exclusion else r
 
+    def so_far_today(self, weeks: int | None = None) -> TodayReport:
+        """Today so far against the mean of the last `weeks` same weekdays without a
+        holiday or an event, each over the same stretch of the day."""
+        weeks = weeks or self.settings.console.typical_weeks
+        now, day = self.now_ms(), self.today()
+        back = Period(day - timedelta(weeks=2 * weeks), day - timedelta(days=1))
+        events = events_during(self.db, self.layout, self.cfg, back)
+        skip = event_days(events, self.cfg, self.layout) | self.cal.holidays
+        typical = sorted(comparable_days(day, weeks, skip))
+        at = self.cal.local(now)
+        site, mark = self.layout.site.id, watermark(self.db, self.layout.site.id)
+        visits_now = sum(count(self.db, site, self.cal.midnight_ms(day), now, mark).values())
+        mine = utilization(self.db, self.versions, self.cfg, Period(day, day), now_ms=now)
+        hours = at.hour
+        today = figures(mine, self.cal, day.weekday(), hours, visits_now)
+        usual = None
+        if typical:
+            seen = [sum(count(self.db, site, self.cal.midnight_ms(d),
+                              to_ms(same_time(d, at, self.cal)), mark).values())
+                    for d in typical]
+            span = Period(typical[0], typical[-1])
+            others = frozenset(typical[0] + timedelta(days=i) for i in range(span.days))
+            theirs = utilization(self.db, self.versions, self.cfg, span,
+                                 others - set(typical), now)
+            usual = figures(theirs, self.cal, day.weekday(), hours, sum(seen) / len(seen))
+        return TodayReport(site, day, at, hours, today, usual, typical)
+
     def compare(self, q: CompareQuery) -> CompareReport:
         """Per zone, two periods or two layout versions side by side, and the change."""
         if (q.before is None) != (q.after is None):
@@ -156,8 +201,19 @@ class ReportService:
         """Per event touching the period: visits and people per zone, so far."""
         period.check(self.cfg.max_range_days)
         timeline = self._timeline()
-        return [event_report(self.db, self.layout, self.cal, e, timeline)
-                for e in events_during(self.db, self.layout, self.cfg, period)]
+        weeks = self.settings.console.typical_weeks
+        found = events_during(self.db, self.layout, self.cfg, period)
+        out = []
+        for e in found:
+            day = self.cal.local_date(e.start_ms)
+            # Every event near it, not just those of the period, stays out of the usual.
+            near = events_during(self.db, self.layout, self.cfg,
+                                 Period(day - timedelta(weeks=2 * weeks), day))
+            skip = event_days(near, self.cfg, self.layout) | self.cal.holidays
+            out.append(with_usual(self.db, self.layout.site.id, self.cal,
+                                  event_report(self.db, self.layout, self.cal, e, timeline),
+                                  comparable_days(day, weeks, skip)))
+        return out
 
     def acoustics(self, period: Period) -> AcousticsReport:
         """Per zone with a microphone: share of opening hours above its kind's target."""
@@ -166,6 +222,19 @@ class ReportService:
     def accuracy(self, period: Period) -> AccuracyReport:
         """Per zone and sensor kind: how far hubsense was from staff headcounts."""
         return accuracy(self.db, self.layout, self.cfg, period)
+
+    def node_history(self, node: str, hours: int = 24) -> NodeHistory:
+        """A layout node's last `hours` of heartbeats, hour by hour."""
+        if self.layout.node(node) is None:
+            raise NotFound(f"no node '{node}' in the layout")
+        now = self.now_ms()
+        return node_history(self.db, self.layout.site.id, node, self.cal,
+                            now - (hours - 1) * HOUR_MS - now % HOUR_MS, now)
+
+    def layouts(self) -> list[LayoutVersion]:
+        """The layout versions reports know, oldest first: what compare can set side by side."""
+        return [LayoutVersion(lay.version, lay.effective_from, self.versions.last_day(lay))
+                for lay in self.versions.layouts]
 
     # Events.
 

@@ -21,6 +21,7 @@ from hubsense.influx import InfluxV1
 from hubsense.layout import Layout, ZoneKind
 from hubsense.measurements import ZONE_DAY, ZONE_MONTH
 from hubsense.settings import ReportSettings
+from reports.highlights import Highlight, highlight
 from reports.hours import DAY_NAMES, HOUR_MS, Calendar, Period, consecutive, whole_months
 from reports.rollup import REPORT_DESK_FIELDS, ZoneSums, read_zone_sums, watermark
 from reports.source import window
@@ -86,6 +87,8 @@ class UtilizationReport:
     counted_through: datetime | None = None
     # What leaving event days out did (None: nothing was left out).
     exclusion: str | None = None
+    # Per zone, its busiest weekdays and hours and how full it was then.
+    highlights: list[Highlight] = field(default_factory=list)
 
 
 def _ratio(a: float, b: float) -> float | None:
@@ -240,10 +243,13 @@ def utilization(db: InfluxV1, layout: Layout | Versions, cfg: ReportSettings, pe
                       cfg, flag=False, opening=opening) for d, zone in zone_of.items()]
     profile, busiest = hour_profile(got.profile(capacity))
     excluded = sorted(exclude_days & _days(period))
+    found_highlights = [h for z, cap in capacity.items() if z in profile
+                        and (h := highlight(z, profile[z], cap, cal.open_hours_of)) is not None]
     return UtilizationReport(
         site, period, excluded, zones, desks, profile, busiest,
         None if mark is None else cal.local(mark), spans, opening, cut < end, cal.local(cut),
-        "days with registered events are left out of every figure" if excluded else None)
+        "days with registered events are left out of every figure" if excluded else None,
+        found_highlights)
 
 
 def _in_force(versions: Versions, period: Period) -> list[Layout]:

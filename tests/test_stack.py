@@ -99,6 +99,12 @@ def test_up_runs_the_demo_and_ctrl_c_leaves_nothing_behind(tmp_path: Path) -> No
         nodes = httpx.get(f"http://127.0.0.1:{api_port}/api/v1/nodes", timeout=5,
                           headers={"Authorization": f"Bearer {token}"})
         assert nodes.status_code == 200 and nodes.json()["count"] > 0, nodes.text
+        # The demo's staff account from the banner signs in to the console.
+        login = re.search(r"user (\S+), password (\S+)", "".join(banner))
+        assert login, "".join(banner)
+        session = httpx.post(f"http://127.0.0.1:{api_port}/staff/api/session", timeout=10,
+                             json={"username": login[1], "password": login[2]})
+        assert session.status_code == 200 and "events:write" in session.json()["scopes"]
         rollup_log = work / "logs" / "rollup.log"
         while "rollups current" not in (rollup_log.read_text() if rollup_log.exists() else ""):
             assert time.monotonic() < deadline + 30, "the rollup job never caught up"

@@ -23,7 +23,8 @@ from reports.chart import visits_svg
 from reports.compare import CompareReport
 from reports.events import EventReport
 from reports.hours import Period, ReportRangeError
-from reports.service import CompareQuery
+from reports.service import CompareQuery, LayoutVersion
+from reports.today import TodayReport
 from reports.utilization import UtilizationReport
 from reports.visits import VisitsReport
 
@@ -163,3 +164,24 @@ def get_accuracy(_who: Reader, request: Request, svc: ReportsDep, period: Period
     r = svc.accuracy(period)
     return csv_response(export.accuracy_csv(r), "accuracy") \
         if wants_csv(request, format) else r
+
+
+@router.get("/today", response_model=TodayReport,
+            responses=with_csv(examples.TODAY, examples.TODAY_CSV),
+            summary="Today so far against a typical same weekday")
+def get_today(_who: Reader, request: Request, svc: ReportsDep, format: Format = None) -> Any:
+    """Return today's visits so far, the busiest hour's people and the busiest zone, beside
+    the mean of the last console.typical_weeks same weekdays without a holiday or an event,
+    each over the same stretch of the day."""
+    r = svc.so_far_today()
+    return csv_response(export.today_csv(r), "today") if wants_csv(request, format) else r
+
+
+@router.get("/layouts", response_model=list[LayoutVersion],
+            responses={**ERRORS, 200: {"content": {"application/json": {
+                "example": examples.LAYOUTS}}}},
+            summary="The layout versions the reports know")
+def get_layouts(_who: Reader, svc: ReportsDep) -> list[LayoutVersion]:
+    """Return each layout version with the days it was in force: what compare can set side
+    by side (`before_version`, `after_version`)."""
+    return svc.layouts()
