@@ -7,6 +7,7 @@ import logging
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI, Request
@@ -22,14 +23,16 @@ from api.changes import Changes
 from api.hosts import TrustedHosts, trusted_hosts
 from api.live import LiveState
 from api.models import Message
+from api.nodeauth import NodeLogins
 from api.ratelimit import RateLimit
-from api.routes import desks, events, health, nodes, reports, screen, site, stream, zones
+from api.routes import desks, events, health, nodes, ota, reports, screen, site, stream, zones
 from api.routes.screen import STATIC
 from api.subscriber import StateSubscriber
 from api.validation import document_validation_errors, invalid_request
 from hubsense.influx import InfluxError, InfluxV1
 from hubsense.layout import Layout, LayoutError, load_layout
 from hubsense.layouts import LayoutWatch
+from hubsense.releases import ReleaseStore
 from hubsense.settings import Settings
 from hubsense.state import Thresholds
 from reports.hours import ReportRangeError
@@ -85,7 +88,9 @@ def create_app(settings: Settings, layout: Layout) -> FastAPI:
     app.state.versions = load_versions(layout, settings)
     app.state.live = live
     app.state.changes = changes
-    for module in (zones, desks, site, stream, nodes, reports, events, health, screen):
+    app.state.releases = ReleaseStore(settings.fleet.releases_dir)
+    app.state.node_logins = NodeLogins(settings.fleet.node_logins)
+    for module in (zones, desks, site, stream, nodes, ota, reports, events, health, screen):
         app.include_router(module.router)
     app.add_exception_handler(ReportRangeError, _bad_request)
     app.add_exception_handler(InfluxError, _influx_down)
@@ -157,8 +162,12 @@ class Server(uvicorn.Server):
         await super().shutdown(sockets)
 
 
-def server(app: FastAPI, host: str, port: int, log_level: str = "info") -> Server:
-    """Build the uvicorn server for `app` (used by `run` and the tests)."""
+def server(app: FastAPI, host: str, port: int, log_level: str = "info",
+           tls: tuple[Path, Path] | None = None) -> Server:
+    """Build the uvicorn server for `app` (used by `run` and the tests).
+
+    `tls`: (certificate, key) to serve HTTPS itself, as the tests do for nodes'
+    downloads; deployed, the proxy in front of it speaks HTTPS (docs/deploy.md)."""
     # Behind a reverse proxy every visitor would share the proxy's address and
     # rate limit; trust X-Forwarded-For only from the configured proxies.
     proxies = app.state.settings.api.trusted_proxies
@@ -166,7 +175,9 @@ def server(app: FastAPI, host: str, port: int, log_level: str = "info") -> Serve
     # (api.access_log turns on api/accesslog.py instead).
     return Server(uvicorn.Config(app, host=host, port=port, log_level=log_level, ws="none",
                                  timeout_graceful_shutdown=3, proxy_headers=bool(proxies),
-                                 forwarded_allow_ips=proxies or None, access_log=False))
+                                 forwarded_allow_ips=proxies or None, access_log=False,
+                                 ssl_certfile=tls[0] if tls else None,
+                                 ssl_keyfile=tls[1] if tls else None))
 
 
 def run(settings: Settings) -> None:

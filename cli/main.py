@@ -84,12 +84,14 @@ def build_parser() -> argparse.ArgumentParser:
     sim.set_defaults(fn=_cmd_simulate)
 
     from cli.deploy import register as register_deploy
+    from cli.fleet import register as register_fleet
     from cli.layout import register as register_layout
     from cli.reports import register
 
     register_layout(sub)
     register(sub)
     register_deploy(sub)
+    register_fleet(sub)
     return p
 
 

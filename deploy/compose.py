@@ -15,9 +15,9 @@ from pathlib import Path
 
 from deploy.broker import BrokerPaths, Listener, Role, acl, mosquitto_conf
 from deploy.certs import TlsFiles
-from deploy.passwd import mosquitto_hash, read_passwd, write_passwd
 from hubsense.files import private_dir, write_private
 from hubsense.layout import Layout
+from hubsense.passwd import mosquitto_hash, read_passwd, write_passwd
 from hubsense.settings import Credentials, Settings
 
 # Where the broker's container keeps what it runs with (deploy/mosquitto/entrypoint.sh).
@@ -39,7 +39,8 @@ def service_logins(settings: Settings) -> dict[str, tuple[Role, Credentials]]:
     """Every service login the settings name, with the role it gets on the broker."""
     found: list[tuple[Role, Credentials | None]] = [
         (Role.COLLECTOR, settings.collector.mqtt), (Role.COLLECTOR, settings.collector.state_mqtt),
-        (Role.API, settings.api.mqtt), (Role.HOMEASSISTANT, settings.broker.homeassistant)]
+        (Role.API, settings.api.mqtt), (Role.HOMEASSISTANT, settings.broker.homeassistant),
+        (Role.FLEET, settings.fleet.mqtt)]
     out: dict[str, tuple[Role, Credentials]] = {}
     for role, creds in found:
         if creds is None:

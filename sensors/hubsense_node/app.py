@@ -19,9 +19,13 @@ def forget(name):
         delattr(hubsense_node, name)
 
 
-def start(path="config.json"):
+def start(path="config.json", ota=None):
     """Build the node from its config and start its tasks but the MQTT client's;
-    return the client's arguments (main.py makes it once this module is gone)."""
+    return the client's arguments (main.py makes it once this module is gone).
+
+    `ota`: (root, slot, ota.json's state) from the boot loader, or None (no
+    updates). With a release to fetch ("get"), the node starts in update mode:
+    no inputs, the updater instead (hubsense_node/ota.py)."""
     # Order matters on a 32 KB heap, where fragmentation fails a boot before
     # the bytes run out: the config check runs first, alone; the queue's
     # buffer comes next; the MQTT client last, in the room this code leaves.
@@ -40,6 +44,8 @@ def start(path="config.json"):
         sys.exit(1)
     del config
     forget("config")
+    forget("nodekey")
+    forget("hmac")
     # Rebuilt after a collection, the config's objects sit together at the
     # bottom of the heap instead of among the checker's holes.
     import json
@@ -70,6 +76,8 @@ def start(path="config.json"):
 
         net = WiFiLink(cfg["wifi"]["ssid"], cfg["wifi"]["password"])
     control = None
+    if ota is not None and "get" in ota[2]:
+        cfg["inputs"] = []  # update mode: the node samples nothing until it reboots
     if cfg["sim"] is None:
         import board
 
@@ -105,6 +113,14 @@ def start(path="config.json"):
     node = Node(cfg, queue, boot, net.rssi if net is not None else None)
     node.add(ins)
     print("hubsense node %s (%s) fw %s boot %s" % (cfg["node"], cfg["kind"], FW, boot))
+    sub = None
+    if ota is not None:  # flashed as a bundle: updates are wired in a module of their own
+        from hubsense_node import otawire
+
+        sub = otawire.wire(cfg, ctx, ota, node, queue)
+        del otawire
+        forget("otawire")
+        forget("otastate")
     # The sensors' control file (simulation) is read before the node samples.
     if control is not None:
         asyncio.create_task(control.run())
@@ -114,4 +130,4 @@ def start(path="config.json"):
     # clock gates TLS: certificates are checked against it.
     return (b["host"], b["port"], cfg["node"], b["password"], node.status_topic, queue,
             b["keepalive_s"], tuple(b["backoff_ms"]), net,
-            None if ctx is None else (ctx, b["server_name"] or b["host"], node))
+            None if ctx is None else (ctx, b["server_name"] or b["host"], node), sub)
