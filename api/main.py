@@ -180,7 +180,7 @@ def server(app: FastAPI, host: str, port: int, log_level: str = "info",
                                  ssl_keyfile=tls[1] if tls else None))
 
 
-def run(settings: Settings) -> None:
-    """Serve the API on settings.api.host:port until interrupted."""
+def run(settings: Settings, tls: tuple[Path, Path] | None = None) -> None:
+    """Serve the API on settings.api.host:port until interrupted (HTTPS with `tls`)."""
     app = create_app(settings, load_layout(settings.layout))
-    server(app, settings.api.host, settings.api.port).run()
+    server(app, settings.api.host, settings.api.port, tls=tls).run()

@@ -7,7 +7,7 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
@@ -218,6 +218,7 @@ class BundleNode(MicroNode):
         self.boots = 0
         self.exits: list[int] = []
         self._stopping = threading.Event()
+        self._lock = threading.Lock()  # no new boot once stop() has begun
         self._watch: threading.Thread | None = None
 
     def start(self) -> BundleNode:
@@ -242,30 +243,32 @@ class BundleNode(MicroNode):
         self.boots += 1
 
     def _supervise(self) -> None:
-        while not self._stopping.is_set():
+        while True:
             child = self.child
             assert child is not None and child.proc is not None
             code = child.proc.wait()
-            if self._stopping.is_set():
-                return
-            self.exits.append(code)
-            if code != RESET_EXIT:
-                return  # stopped, as a board at its REPL
-            self._boot()
+            with self._lock:
+                if self._stopping.is_set():
+                    return
+                self.exits.append(code)
+                if code != RESET_EXIT:
+                    return  # stopped, as a board at its REPL
+                self._boot()
+
+    def _halt(self, end: Callable[[], object]) -> None:
+        with self._lock:
+            self._stopping.set()
+        end()
+        if self._watch is not None:
+            self._watch.join(10)
 
     def stop(self, timeout: float = 5.0) -> int | None:
-        self._stopping.set()
-        code = super().stop(timeout)
-        if self._watch is not None:
-            self._watch.join(timeout)
-        return code
+        self._halt(lambda: super(BundleNode, self).stop(timeout))
+        return self.child.proc.returncode if self.child and self.child.proc else None
 
     def kill(self) -> None:
         """SIGKILL, as a power cut would; the node stays off until start()."""
-        self._stopping.set()
-        super().kill()
-        if self._watch is not None:
-            self._watch.join(5)
+        self._halt(super().kill)
 
     def ota_state(self) -> dict[str, Any]:
         """The boot loader's state (ota.json), as the node left it."""

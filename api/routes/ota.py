@@ -30,6 +30,14 @@ def get_store(request: Request) -> ReleaseStore:
 StoreDep = Annotated[ReleaseStore, Depends(get_store)]
 
 
+class _Chunks(FileResponse):
+    """A file sent in small pieces: each is a TLS record of its own, so a connection
+    cut mid-file leaves the node whole pieces to resume from (TLS hands over nothing
+    of a record cut short, and Starlette's 64 KB pieces would be the whole file)."""
+
+    chunk_size = 2048
+
+
 def _missing() -> HTTPException:
     return HTTPException(status.HTTP_404_NOT_FOUND, "no such release for this node")
 
@@ -57,7 +65,7 @@ def file(release: Release, path: str, node: NodeDep, store: StoreDep) -> FileRes
     found = store.file(release, node, path)
     if found is None:
         raise _missing()
-    return FileResponse(found[0], media_type="application/octet-stream")
+    return _Chunks(found[0], media_type="application/octet-stream")
 
 
 @router.get("/releases", summary="Update releases and where each node is with them",
