@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from deploy.certs import CertError, TlsFiles, create_ca, expires, issue_server_cert, server_names
-from deploy.compose import RenderInputs, render_broker
+from deploy.compose import RenderInputs, render_api_logins, render_broker
 from hubsense.files import write_private
 from hubsense.layout import load_layout
 from hubsense.passwords import MIN_PASSWORD, MIN_TOKEN, check_secret, new_secret
@@ -21,7 +21,8 @@ from hubsense.settings import load_settings
 # docker-compose's secrets (deploy/.env.example): the name, and the shortest it may be.
 ENV_SECRETS = {
     "COLLECTOR_MQTT_PASSWORD": MIN_PASSWORD, "API_MQTT_PASSWORD": MIN_PASSWORD,
-    "HOMEASSISTANT_MQTT_PASSWORD": MIN_PASSWORD, "INFLUXDB_ADMIN_PASSWORD": MIN_PASSWORD,
+    "HOMEASSISTANT_MQTT_PASSWORD": MIN_PASSWORD, "FLEET_MQTT_PASSWORD": MIN_PASSWORD,
+    "INFLUXDB_ADMIN_PASSWORD": MIN_PASSWORD,
     "INFLUXDB_PASSWORD": MIN_PASSWORD, "INFLUXDB_GRAFANA_PASSWORD": MIN_PASSWORD,
     "GRAFANA_ADMIN_PASSWORD": MIN_PASSWORD, "FACILITY_API_TOKEN": MIN_TOKEN,
     "HUB_TEAM_API_TOKEN": MIN_TOKEN,
@@ -122,6 +123,9 @@ def _broker_render(args: argparse.Namespace) -> int:
                           Path(args.simulator) if args.simulator else None)
     render_broker(settings, load_layout(settings.layout), inputs, Path(args.out))
     print(f"broker config written to {args.out}")
+    if args.api_out:
+        path = render_api_logins(inputs, Path(args.api_out), args.api_uid)
+        print(f"node logins for the API written to {path}")
     return 0
 
 
@@ -176,4 +180,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ren.add_argument("--tls", required=True, help="the TLS directory (server.crt, server.key)")
     ren.add_argument("--nodes", required=True, help="hashed node logins (user:$7$… lines)")
     ren.add_argument("--simulator", help="plaintext node:password lines of simulated nodes")
+    ren.add_argument("--api-out", help="also write the node logins (hashed) the API checks "
+                                       "nodes' downloads against into this directory")
+    ren.add_argument("--api-uid", type=int, help="the API's user, who must own that copy")
     ren.set_defaults(fn=_run(_broker_render))

@@ -101,9 +101,13 @@ def _node_bundle(args: argparse.Namespace) -> int:
 
 def _node_remove(args: argparse.Namespace) -> int:
     settings, layout = _load(args)
-    forget(settings, args.id)
-    print(f"{args.id}: key, login and bundle removed")
-    _apply(settings, f"it refuses {args.id} (and drops its connection)")
+    if args.id in NodeKeys(settings.fleet.node_keys).load():
+        forget(settings, args.id)
+        print(f"{args.id}: key, login and bundle removed")
+        _apply(settings, f"it refuses {args.id} (and drops its connection)")
+        time.sleep(0.5)  # the broker drops it first, then its retained status is cleared
+    else:
+        print(f"{args.id}: not provisioned (any more)")
     try:
         with FleetLink(settings, layout.site.id) as link:
             link.clear(args.id)

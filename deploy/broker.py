@@ -131,8 +131,8 @@ def _rules(role: Role, site: str, ha_prefix: str) -> list[str]:
     if role is Role.API:
         return [f"topic read {site_root}/state/#", f"topic read {site_root}/collector/#"]
     if role is Role.FLEET:
-        # Offers are retained per node; a removed node's status (its retained will)
-        # is cleared; what the collector says of each node shows how updates go.
+        # Offers are retained per node; a removed node's retained status is cleared;
+        # what the collector says of each node shows how updates go.
         return [f"topic readwrite {site_root}/node/+/ota", f"topic write {site_root}/node/+/status",
                 f"topic read {site_root}/state/node/#"]
     if role is Role.HOMEASSISTANT:

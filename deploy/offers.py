@@ -73,7 +73,9 @@ class FleetLink:
             self._publish(offer_topic(self.site, node), payload)
 
     def clear(self, node: str) -> None:
-        """Clear a node's retained topics: its offer and its status (its birth or will)."""
+        """Clear a node's retained topics: its offer, and its status. Mosquitto drops a
+        login it no longer has at a reload without publishing the will, so the status
+        would say "online" for good; a node still connected does not say it again."""
         for topic in (offer_topic(self.site, node), node_topic(self.site, node, "status")):
             self._publish(topic, b"")
 

@@ -25,6 +25,7 @@ from devstack.nodes import BundleNode
 from devstack.processes import Child, free_port, tcp_open, wait_until
 from hubsense.files import write_private
 from hubsense.layout import Layout
+from hubsense.passwords import new_secret
 from hubsense.releases import ReleaseInfo
 from hubsense.settings import Settings, load_settings
 
@@ -44,13 +45,16 @@ class FleetSite:
         assert self.broker.tls_port is not None
         self.api_port = free_port()
         self.api_url = f"https://{self.broker.host}:{self.api_port}"
+        self.staff_token = new_secret()
         self.nodes: list[BundleNode] = []
         self.services: list[Child] = []
         doc: dict[str, Any] = {
             "layout": str(layout_file),
             "mqtt": {"host": self.broker.host, "port": self.broker.tls_port, "tls": True,
                      "ca_file": str(self.broker.tls.ca_crt)},
-            "api": {"port": self.api_port, "mqtt": self._login("api"), "rate_limit_per_min": 0},
+            "api": {"port": self.api_port, "mqtt": self._login("api"), "rate_limit_per_min": 0,
+                    "tokens": [{"name": "staff", "token": self.staff_token,
+                                "scopes": ["nodes:read"]}]},
             "collector": {"mqtt": self._login("collector"), "spool_dir": str(root / "spool"),
                           "heartbeat_s": 5},
             "fleet": {"mqtt": self._login("fleet"), "node_logins": str(fleet / "nodes.passwd"),

@@ -162,7 +162,7 @@ class MicroNode:
         self._write_control()
 
     def _write_control(self) -> None:
-        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.control.parent.mkdir(parents=True, exist_ok=True)
         lines = [f"{n}={_format(v)}\n" for n, v in sorted(self.values.items())]
         lines.append(f"link={int(self.link_up)}\n")
         tmp = self.control.with_suffix(".tmp")

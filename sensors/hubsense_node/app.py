@@ -76,7 +76,8 @@ def start(path="config.json", ota=None):
 
         net = WiFiLink(cfg["wifi"]["ssid"], cfg["wifi"]["password"])
     control = None
-    if ota is not None and "get" in ota[2]:
+    update = ota is not None and "get" in ota[2]
+    if update:
         cfg["inputs"] = []  # update mode: the node samples nothing until it reboots
     if cfg["sim"] is None:
         import board
@@ -95,6 +96,19 @@ def start(path="config.json", ota=None):
         control = sim.ControlFile(cfg["sim"]["file"], channels, cfg["sim"]["poll_ms"])
         control.poll()
         del sim, channels
+    status = ("hubsense/v1/%s/node/%s/status" % (cfg["site"], cfg["node"])).encode()
+    if update:
+        # Update mode: no node, no inputs. The MQTT client waits behind the updater's
+        # gate (its link and its clock) until the download is done: one TLS session
+        # at a time.
+        if control is not None:
+            asyncio.create_task(control.run())
+        from hubsense_node import ota as updater
+
+        gate = updater.start(cfg, ctx, ota, queue, net, status)
+        return (b["host"], b["port"], cfg["node"], b["password"], status, queue,
+                b["keepalive_s"], tuple(b["backoff_ms"]), gate,
+                None if ctx is None else (ctx, b["server_name"] or b["host"], gate), None)
     import binascii
     import os
     from time import ticks_ms
@@ -110,17 +124,17 @@ def start(path="config.json", ota=None):
     from hubsense_node import FW
     from hubsense_node.node import Node
 
-    node = Node(cfg, queue, boot, net.rssi if net is not None else None)
+    node = Node(cfg, queue, boot, status, net.rssi if net is not None else None)
     node.add(ins)
     print("hubsense node %s (%s) fw %s boot %s" % (cfg["node"], cfg["kind"], FW, boot))
     sub = None
-    if ota is not None:  # flashed as a bundle: updates are wired in a module of their own
-        from hubsense_node import otawire
+    if ota is not None:  # flashed as a bundle: the release it runs, and its offers
+        st = ota[2]
+        node.rel = st["trial"]["release"] if "trial" in st else st["release"]
+        if cfg["ota"] is not None:
+            from hubsense_node.inbox import Inbox
 
-        sub = otawire.wire(cfg, ctx, ota, node, queue)
-        del otawire
-        forget("otawire")
-        forget("otastate")
+            sub = Inbox(cfg, node, ota, queue)
     # The sensors' control file (simulation) is read before the node samples.
     if control is not None:
         asyncio.create_task(control.run())

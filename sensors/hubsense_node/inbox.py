@@ -1,11 +1,12 @@
 """The MQTT client's subscription to the node's update topic, on a node that takes updates.
 
 Loaded only there: a node without updates carries none of it. The client
-hands over every packet longer than its own 4 bytes (the SUBACK, an offer);
-an offer is weighed in a task of its own, in a module loaded for it
-(otawire.offered). Offers are a few dozen bytes: a packet longer than the
-buffer ends the session, and the node stops subscribing until it reboots
-rather than meet the same retained message on every connect.
+hands over every packet longer than its own 4 bytes: the SUBACK (the node is
+online: the outcome of its last update is reported then) and offers, each
+weighed in a task of its own (both in otawire.py, loaded for the moment).
+Offers are a few dozen bytes: a packet longer than the buffer ends the
+session, and the node stops subscribing until it reboots rather than meet the
+same retained message on every connect.
 """
 
 import asyncio
@@ -16,18 +17,28 @@ _BYTES = const(127)  # a body with one byte of remaining length
 
 
 class Inbox:
-    def __init__(self, topic, node, ota, queue, login=None):
-        """`login`: the CONNECT of the password before a rotation, while the broker may
-        still hold it (the client tries each in turn while the broker refuses one)."""
+    def __init__(self, cfg, node, ota, queue):
+        topic = node.status_topic[:-6] + b"ota"
         # SUBSCRIBE, packet id 1, QoS 0: a node's session subscribes once.
         self.packet = bytes((0x82, 5 + len(topic), 0, 1, 0, len(topic))) + topic + b"\0"
-        self.node, self.ota, self.queue, self.login = node, ota, queue, login
+        self.node, self.ota, self.queue = node, ota, queue
+        b = cfg["broker"]
+        # While a rotation is delivered the broker may still hold the previous password:
+        # the client tries each in turn while the broker refuses one.
+        self.login = None if b["previous"] is None else (cfg["node"], b["previous"],
+                                                         b["keepalive_s"])
         self._buf = memoryview(bytearray(_BYTES))
         self._have = 0
+        self.told = False  # whether the last update's outcome was reported this boot
 
     def refused(self, client, code):
         """The broker refused the client's login: try the other password next time."""
         if code in (4, 5) and self.login is not None:
+            if isinstance(self.login, tuple):
+                from hubsense_node.mqtt import connect_packet
+
+                user, pw, keepalive = self.login
+                self.login = connect_packet(user, pw, self.node.status_topic, keepalive)
             client._connect, self.login = self.login, client._connect
 
     def read(self, sock, rx):
@@ -50,13 +61,14 @@ class Inbox:
         self._have = 0
         b = self._buf
         if rx[0] & 0xF0 == 0x30:  # PUBLISH, QoS 0: [topic length: 2][topic][payload]
-            asyncio.create_task(_weigh(self, bytes(b[2 + (b[0] << 8 | b[1]):n]), rx[0] & 1))
+            from hubsense_node.otawire import offered
+
+            asyncio.create_task(offered(self, bytes(b[2 + (b[0] << 8 | b[1]):n]), rx[0] & 1))
         elif rx[0] != 0x90:  # nor a SUBACK
             raise ValueError("unexpected packet 0x%02x" % rx[0])
+        elif not self.told:
+            from hubsense_node.otawire import online
+
+            self.told = True
+            online(self)
         return True
-
-
-async def _weigh(inbox, payload, retained):
-    from hubsense_node import otawire
-
-    await otawire.offered(inbox, payload, retained)

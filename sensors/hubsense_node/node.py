@@ -22,10 +22,9 @@ class Node:
 
     rel = None  # the update release it runs, on a node flashed as a bundle (otastate.wire)
 
-    def __init__(self, cfg, queue, boot, rssi=None):
-        base = "hubsense/v1/%s/node/%s/" % (cfg["site"], cfg["node"])
-        self.status_topic = (base + "status").encode()
-        self._heartbeat_topic = (base + "heartbeat").encode()
+    def __init__(self, cfg, queue, boot, status_topic, rssi=None):
+        self.status_topic = status_topic  # …/node/<id>/status: the other topics are beside it
+        self._heartbeat_topic = status_topic[:-6] + b"heartbeat"
         self._inputs = []  # type: list
         self._queue = queue
         self._rssi = rssi

@@ -7,21 +7,24 @@ node's own key (node.key). A wrong tag, another node's or release's manifest,
 a path outside the firmware, or a file whose size or SHA-256 differs refuses
 the whole release, and the node goes back to what it ran. A file the running
 slot has with the same line in its manifest is copied locally; the rest are
-downloaded through one buffer, a cut one resumed by Range. Staged files are
-read back from flash and hashed again before the loader is told to try them.
-The manifest is read from flash a line at a time, never held whole: this runs
-in the heap the node's sampling leaves. Loaded in update mode only.
+downloaded through one buffer, a cut one resumed by Range.
+
+One TLS session at a time: the MQTT client waits behind the gate below while
+the files come over HTTPS; then the HTTP code leaves RAM, the client
+connects, and staff see the staged files read back from flash and hashed
+again ("verifying") before the node reboots into them. The manifest is read
+from flash a line at a time, never held whole. Loaded in update mode only.
 """
 
 import asyncio
 import os
-from binascii import hexlify
+import sys
+from binascii import b2a_base64, hexlify
 from hashlib import sha256
 
 from micropython import const
 
 from hubsense_node import hmac
-from hubsense_node.http import Http
 from hubsense_node.otastate import drain, progress, reset, save
 
 _TRIES = const(6)  # attempts at the whole download before the node gives up for now
@@ -32,50 +35,128 @@ _CARRY = ("board.mpy", "board.py", "ca.der", "node.key", "wifi.json")
 _PATH = b"abcdefghijklmnopqrstuvwxyz0123456789_./"
 
 
-async def run(cfg, ctx, ota, node, queue):
+class Gate:
+    """The MQTT client's link and clock in update mode: up once the download is done
+    (and the network is), synced once NTP has set the clock (on a board)."""
+
+    def __init__(self, net):
+        self.net = net
+        self.open = False
+        self.synced = False
+
+    def is_up(self):
+        return self.open and (self.net is None or self.net.is_up())
+
+    async def up(self):
+        while not self.open:
+            await asyncio.sleep_ms(100)
+        if self.net is not None:
+            await self.net.up()
+
+    def rssi(self):
+        return None
+
+
+def start(cfg, ctx, ota, queue, net, status):
+    """Start the updater; return the gate the MQTT client waits behind."""
+    gate = Gate(net)
+    asyncio.create_task(run(cfg, ctx, ota, queue, gate, status))
+    return gate
+
+
+def _auth(user, password):
+    return "Basic " + b2a_base64(("%s:%s" % (user, password)).encode()).strip().decode()
+
+
+async def run(cfg, ctx, ota, queue, gate, status):
     """Fetch release ota.json["get"]; stage it as a trial, or record why not; reboot."""
     root, slot, st = ota
     rel = st.pop("get")
+    src = "%s/%s/" % (root, slot)
+    dst = "%s/%s/" % (root, "b" if slot == "a" else "a")
     buf = bytearray(512)
     b = cfg["broker"]
-    pw = [b["password"]] + ([] if b["previous"] is None else [b["previous"]])
-    http = Http(cfg["ota"]["url"], cfg["node"], pw[0], ctx, buf)
-    while ctx is not None and not node.synced:  # certificates are checked against the clock
-        await asyncio.sleep_ms(100)
-    tries, state, why = 0, "rebooting", None
-    while True:
+    logins = [_auth(cfg["node"], p) for p in (b["password"], b["previous"]) if p]
+    state = why = None
+    try:
+        if gate.net is not None:
+            await gate.net.up()  # a board joins its Wi-Fi (the client would, later)
+        await _sync(gate, cfg["ntp"])  # certificates are checked against the clock
+        bound = await _download_all(cfg, ctx, src, dst, rel, buf, logins)
+    except ValueError as exc:  # what the release holds is wrong: never take it
+        state, why = "refused", str(exc)
+        st["bad"] = rel
+    except Exception as exc:  # the way to it (OSError, MemoryError): later, if offered anew
+        state, why = "failed", "download failed: %r" % exc
+        st["failed"] = rel
+    import gc
+
+    sys.modules.pop("hubsense_node.http", None)  # done with HTTPS: the MQTT session next
+    gc.collect()
+    gate.open = True
+    if state is None:
+        progress(queue, status, rel, "verifying", None, gate.synced)
         try:
-            bound = await _fetch(http, cfg, "%s/%s/" % (root, slot),
-                                 "%s/%s/" % (root, "b" if slot == "a" else "a"), rel, node, buf)
-            st["trial"] = {"slot": "b" if slot == "a" else "a", "release": rel,
-                           "rollback_s": bound, "boots": 0}
-            break
-        except ValueError as exc:  # what the release holds is wrong: never take it
+            _verify(src, dst, buf)
+            st["trial"] = {"slot": dst[-2], "release": rel, "rollback_s": bound, "boots": 0}
+            state = "rebooting"
+        except ValueError as exc:
             state, why = "refused", str(exc)
             st["bad"] = rel
-        except Exception as exc:  # the way to it is (OSError, MemoryError): again, then later
-            tries += 1
-            print("ota: download failed (%d of %d): %r" % (tries, _TRIES, exc))
-            if tries < _TRIES:
-                if "login" in str(exc) and len(pw) > 1:  # a rotation in flight: the other one
-                    pw.append(pw.pop(0))
-                    http.login(cfg["node"], pw[0])
-                await asyncio.sleep_ms(1000 << tries)
-                continue
-            state, why = "failed", "download failed: %r" % exc
-            st["failed"] = rel
+    if state != "rebooting":
         print("ota: release %d %s: %s" % (rel, state, why))
         st["result"] = {"release": rel, "state": state, "why": why}
-        break
-    http.close()
-    progress(node, rel, state, why)
+    progress(queue, status, rel, state, why, gate.synced)
     save(root, st)
     await drain(queue)
     reset()
 
 
-async def _fetch(http, cfg, src, dst, rel, node, buf):
-    """Stage release `rel` in `dst` (the other slot); return its rollback bound (s)."""
+async def _sync(gate, ntp):
+    """Set the clock by NTP where the board has it (as node.py does, every 10 s until it
+    works); on the unix port the host keeps it."""
+    try:
+        import ntptime
+    except ImportError:
+        gate.synced = True
+        return
+    if ntp:
+        ntptime.host = ntp
+    while True:
+        try:
+            ntptime.settime()
+            gate.synced = True
+            return
+        except (OSError, OverflowError) as exc:
+            print("clock: ntp failed:", exc)
+        await asyncio.sleep_ms(10000)
+
+
+async def _download_all(cfg, ctx, src, dst, rel, buf, logins):
+    """Stage release `rel` in `dst` over HTTP, trying again after a failed connection
+    (each try resumes what the last one got); return its rollback bound (s)."""
+    from hubsense_node.http import Http
+
+    http = Http(cfg["ota"]["url"], logins[0], ctx, buf)
+    tries = 0
+    while True:
+        try:
+            bound = await _fetch(http, cfg, src, dst, rel, buf)
+            http.close()
+            return bound
+        except OSError as exc:
+            http.close()
+            tries += 1
+            print("ota: download failed (%d of %d): %r" % (tries, _TRIES, exc))
+            if tries >= _TRIES:
+                raise
+            if "login" in str(exc):  # a rotation in flight: the other password
+                logins.append(logins.pop(0))
+                http.auth = logins[0]
+            await asyncio.sleep_ms(1000 << tries)
+
+
+async def _fetch(http, cfg, src, dst, rel, buf):
     url = "/api/v1/ota/%d/" % rel
     man = dst + "manifest.new"
     try:
@@ -87,7 +168,7 @@ async def _fetch(http, cfg, src, dst, rel, node, buf):
         _wipe(dst)  # another release's leftovers: start clean (else resume what is there)
         os.mkdir(dst[:-1])
     _remove(man)  # the manifest is small: fetched whole each time
-    await _download(http, url + "manifest", man, 0, 4096, buf)
+    await _download(http, url + "manifest", man, 0, 4096)
     head = _check(man, cfg, rel)
     got = 0
     with open(man) as f:
@@ -96,42 +177,52 @@ async def _fetch(http, cfg, src, dst, rel, node, buf):
             if line.startswith("tag "):
                 break
             sha, size, path = _entry(line)
-            if _sha(dst + path, buf) == sha:
+            if _hash(dst + path, buf) == sha:
                 continue  # staged before a cut
             part = dst + path + ".part"
-            _mkdirs(dst, path)
+            parts = path.split("/")
+            for k in range(1, len(parts)):
+                try:
+                    os.mkdir(dst + "/".join(parts[:k]))
+                except OSError:
+                    pass  # there already
             if _listed(src + "manifest", line):
-                _copy(src + path, part, buf)
+                _hash(src + path, buf, part)  # the same file: copied, not fetched
             else:
-                await _download(http, url + "files/" + path, part, size, size, buf)
+                await _download(http, url + "files/" + path, part, size, size)
                 got += 1
-            if _sha(part, buf) != sha:
+            if _hash(part, buf) != sha:
                 _remove(part)
                 raise ValueError("%s: SHA-256 differs from the manifest" % path)
             os.rename(part, dst + path)
-    progress(node, rel, "verifying")
+    os.rename(man, dst + "manifest")
+    print("ota: %d file(s) fetched, the others copied from the running slot" % got)
+    return int(head[6])
+
+
+def _verify(src, dst, buf):
+    """Hash every staged file again, as read from flash; carry the running slot's own."""
     carried = list(_CARRY)
-    with open(man) as f:
+    with open(dst + "manifest") as f:
         f.readline()
         for line in f:
             if line.startswith("tag "):
                 break
             sha, _n, path = line.split()
-            if _sha(dst + path, buf) != sha:  # read back from flash, as the next boot will
+            if _hash(dst + path, buf) != sha:
                 raise ValueError("%s: reads back wrong from flash" % path)
             if path in carried:
                 carried.remove(path)
     for name in carried:
-        if _size(src + name) >= 0:
-            _copy(src + name, dst + name, buf)
-    os.rename(man, dst + "manifest")
-    print("ota: %d file(s) fetched, the rest kept from the running slot" % got)
-    return int(head[6])
+        _hash(src + name, buf, dst + name)
 
 
-async def _download(http, path, dest, size, limit, buf):
+async def _download(http, path, dest, size, limit):
     """GET `path` into `dest`, resuming a partial file; at most `limit` bytes."""
-    have = max(_size(dest), 0)
+    try:
+        have = os.stat(dest)[6]
+    except OSError:
+        have = 0
     if size and have >= size:
         _remove(dest)
         have = 0
@@ -140,16 +231,10 @@ async def _download(http, path, dest, size, limit, buf):
     status = await http.get(path, have)
     if status == 200 or status == 206 and have:
         with open(dest, "ab" if status == 206 else "wb") as f:
-            n = [have if status == 206 else 0]
-
-            def sink(chunk):
-                n[0] += len(chunk)
-                if n[0] > limit:
-                    raise ValueError("%s is longer than the manifest says" % path)
-                f.write(chunk)
-
-            await http.body(sink)
-        if size and n[0] != size:
+            f.seek(0, 2)
+            await http.body(f, limit)
+            n = f.tell()
+        if size and n != size:
             raise OSError("%s: cut short" % path)
         return
     await http.body()
@@ -205,35 +290,24 @@ def _listed(man, line):
         return False
 
 
-def _sha(path, buf):
+def _hash(path, buf, copy=None):
+    """The file's SHA-256 (hex), None if there is none; written to `copy` as it is read."""
     h = sha256()
     try:
         with open(path, "rb") as f:
+            out = None if copy is None else open(copy, "wb")
             while True:
                 n = f.readinto(buf)
                 if not n:
                     break
                 h.update(memoryview(buf)[:n])
+                if out is not None:
+                    out.write(memoryview(buf)[:n])
+            if out is not None:
+                out.close()
     except OSError:
         return None
     return hexlify(h.digest()).decode()
-
-
-def _copy(src, dest, buf):
-    with open(src, "rb") as i, open(dest, "wb") as o:
-        while True:
-            n = i.readinto(buf)
-            if not n:
-                break
-            o.write(memoryview(buf)[:n])
-
-
-def _size(path):
-    """Its size, or -1 when there is none."""
-    try:
-        return os.stat(path)[6]
-    except OSError:
-        return -1
 
 
 def _remove(path):
@@ -241,15 +315,6 @@ def _remove(path):
         os.remove(path)
     except OSError:
         pass
-
-
-def _mkdirs(base, path):
-    parts = path.split("/")[:-1]
-    for k in range(len(parts)):
-        try:
-            os.mkdir(base + "/".join(parts[:k + 1]))
-        except OSError:
-            pass  # there already
 
 
 def _wipe(path):

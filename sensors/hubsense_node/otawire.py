@@ -1,41 +1,12 @@
-"""Updates wired into a node flashed as a bundle: at boot, and when an offer comes.
+"""Updates, on a node flashed as a bundle: once online, and when an offer comes.
 
-Loaded for those moments only; the resident part is the MQTT client's inbox.
+Loaded for those moments only (the resident part is the MQTT client's inbox).
 """
 
-import asyncio
 import json
 import sys
 
 from hubsense_node.otastate import drain, progress, reset, save
-
-
-def wire(cfg, ctx, ota, node, queue):
-    """At boot: note the release the node runs, report the last update's outcome, and
-    start the updater (update mode) or listen for offers; return the MQTT client's
-    inbox, if any."""
-    st = ota[2]
-    node.rel = st["trial"]["release"] if "trial" in st else st["release"]
-    if cfg["ota"] is None:
-        return None  # no update URL: it runs its release and takes no other
-    if "trial" in st:  # delivered once online, which is when the boot loader keeps it
-        progress(node, node.rel, "online")
-    elif "result" in st:  # the last update's outcome, said each boot until the next one
-        r = st["result"]
-        progress(node, r["release"], r["state"], r.get("why"))
-    if "get" in st:
-        from hubsense_node import ota as update
-
-        asyncio.create_task(update.run(cfg, ctx, ota, node, queue))
-        return None
-    b, login = cfg["broker"], None
-    if b["previous"] is not None:
-        from hubsense_node.mqtt import connect_packet
-
-        login = connect_packet(cfg["node"], b["previous"], node.status_topic, b["keepalive_s"])
-    from hubsense_node.inbox import Inbox
-
-    return Inbox(b"%sota" % node.status_topic[:-6], node, ota, queue, login)
 
 
 def _forget():
@@ -45,6 +16,20 @@ def _forget():
         sys.modules.pop("hubsense_node." + name, None)
         if hasattr(hubsense_node, name):
             delattr(hubsense_node, name)
+
+
+def online(inbox):
+    """Subscribed, so online: report the last update's outcome (each boot until the next
+    update), or that a trial is online (the boot loader keeps it now)."""
+    st, node = inbox.ota[2], inbox.node
+    if "trial" in st:
+        progress(inbox.queue, node.status_topic, st["trial"]["release"], "online", None,
+                 node.synced)
+    elif "result" in st:
+        r = st["result"]
+        progress(inbox.queue, node.status_topic, r["release"], r["state"], r.get("why"),
+                 node.synced)
+    _forget()
 
 
 async def offered(inbox, payload, retained):
@@ -65,7 +50,7 @@ async def offered(inbox, payload, retained):
         return
     print("ota: release %d offered; rebooting to fetch it" % r)
     st["get"] = r
-    progress(node, r, "downloading")
+    progress(inbox.queue, node.status_topic, r, "downloading", None, node.synced)
     await drain(inbox.queue)
     save(root, st)
     reset()
