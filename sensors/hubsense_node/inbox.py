@@ -3,7 +3,7 @@
 Loaded only there: a node without updates carries none of it. The client
 hands over every packet longer than its own 4 bytes: the SUBACK (the node is
 online: the outcome of its last update is reported then) and offers, each
-weighed in a task of its own (both in otawire.py, loaded for the moment).
+weighed in a task of its own (otawire.py, loaded for the moment).
 Offers are a few dozen bytes: a packet longer than the buffer ends the
 session, and the node stops subscribing until it reboots rather than meet the
 same retained message on every connect.
@@ -66,9 +66,19 @@ class Inbox:
             asyncio.create_task(offered(self, bytes(b[2 + (b[0] << 8 | b[1]):n]), rx[0] & 1))
         elif rx[0] != 0x90:  # nor a SUBACK
             raise ValueError("unexpected packet 0x%02x" % rx[0])
-        elif not self.told:
-            from hubsense_node.otawire import online
-
+        elif not self.told:  # subscribed, so online: the last update's outcome, once a boot
             self.told = True
-            online(self)
+            st = self.ota[2]
+            r = ({"release": st["trial"]["release"], "state": "online"} if "trial" in st
+                 else st.get("result"))  # a trial: online, and the boot loader keeps it now
+            if r is not None:
+                import sys
+
+                import hubsense_node
+                from hubsense_node.progress import report
+
+                report(self.queue, self.node.status_topic, r["release"], r["state"],
+                       r.get("why"), self.node.synced)
+                sys.modules.pop("hubsense_node.progress")
+                del hubsense_node.progress
         return True
