@@ -59,6 +59,7 @@ class FleetSite:
                           "heartbeat_s": 5},
             "fleet": {"mqtt": self._login("fleet"), "node_logins": str(fleet / "nodes.passwd"),
                       "node_keys": str(fleet / "node-keys.json"),
+                      "wifi_file": str(fleet / "wifi.json"),
                       "tls_dir": str(self.broker.tls.dir), "bundles_dir": str(fleet / "bundles"),
                       "releases_dir": str(root / "releases"), "api_url": self.api_url,
                       "arch": "x64", "broker_dir": str(self.broker.workdir),
@@ -87,8 +88,7 @@ class FleetSite:
                     env={"HUBSENSE_INFLUX__URL": influx_url,
                          "HUBSENSE_INFLUX__DATABASE": database}, die_with_parent=True).start()
         self.services.append(col)
-        wait_until(lambda: "subscribed" in col.tail(200).lower() or "connected" in
-                   col.tail(200).lower(), 30, "collector", col.alive)
+        wait_until(lambda: "running" in col.tail(200), 30, "collector", col.alive)
         return self
 
     def add(self, node_id: str, heapsize: str | None = None, start: bool = True) -> BundleNode:
