@@ -16,6 +16,12 @@ from hubsense.releases import ReleaseStore
 
 router = APIRouter(prefix="/api/v1", tags=["updates"])
 
+_MANIFEST = (  # hubsense/manifest.py
+    "hubsense-ota 1 hbg-works desk-q1 3 0.2.0 120\n"
+    "5a0c…(64 hex) 412 config.json\n"
+    "9f1e…(64 hex) 2960 hubsense_node/mqtt.mpy\n"
+    "tag 3b7d…(64 hex: HMAC-SHA256 of the lines above, with the node's key)\n")
+
 Release = Annotated[int, Path(ge=1, le=2**31 - 1, description="the release number")]
 _NODE_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": Message, "description": "no node login, or one the broker would refuse"},
@@ -44,7 +50,7 @@ def _missing() -> HTTPException:
 
 @router.get("/ota/{release}/manifest", summary="A node's manifest of a release",
             response_class=Response, responses={
-                200: {"content": {"text/plain": {}},
+                200: {"content": {"text/plain": {"example": _MANIFEST}},
                       "description": "the manifest, tagged with the node's key"},
                 **_NODE_ERRORS})
 def manifest(release: Release, node: NodeDep, store: StoreDep) -> Response:
@@ -57,7 +63,8 @@ def manifest(release: Release, node: NodeDep, store: StoreDep) -> Response:
 
 @router.get("/ota/{release}/files/{path:path}", summary="A file of a node's release",
             response_class=FileResponse, responses={
-                200: {"content": {"application/octet-stream": {}}, "description": "the file"},
+                200: {"content": {"application/octet-stream": {"example": "(the file's bytes)"}},
+                      "description": "the file"},
                 206: {"description": "the bytes asked for with Range (a resumed download)"},
                 **_NODE_ERRORS})
 def file(release: Release, path: str, node: NodeDep, store: StoreDep) -> FileResponse:
