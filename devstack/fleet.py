@@ -71,11 +71,13 @@ class FleetSite:
     def _login(self, user: str) -> dict[str, str]:
         return {"username": user, "password": self.broker.users.passwords[user]}
 
-    def start_api(self) -> FleetSite:
-        """`hubsense api`, serving HTTPS itself with the broker's certificate (the site CA)."""
-        tls = self.broker.tls
+    def start_api(self, tls: bool = True) -> FleetSite:
+        """`hubsense api`, serving HTTPS itself with the broker's certificate (the site CA);
+        plain HTTP without `tls`, for a proxy in front of it as deployed."""
+        files = self.broker.tls
+        https = ["--tls-cert", str(files.server_crt), "--tls-key", str(files.server_key)]
         api = Child("api", [sys.executable, "-m", "cli", "api", "-c", str(self.config),
-                            "--tls-cert", str(tls.server_crt), "--tls-key", str(tls.server_key)],
+                            *(https if tls else [])],
                     self.root / "logs" / "api.log", die_with_parent=True).start()
         self.services.append(api)
         wait_until(lambda: tcp_open(self.broker.host, self.api_port), 30, "api", api.alive)

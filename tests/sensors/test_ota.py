@@ -220,3 +220,42 @@ def test_layout_settings_reach_a_node_over_the_air(site: Site, rec: Recorder,
     cfg = json.loads((node.workdir / "b" / "config.json").read_text())
     assert cfg["heartbeat_s"] == 5 and {i["hold_s"] for i in cfg["inputs"]} == {120}
     assert "ota: 1 file(s) fetched" in node.output()  # config.json: the firmware was there
+
+
+def test_a_node_updates_through_the_shipped_proxy(tmp_path: Path, layout: Layout) -> None:
+    """As deployed: the node's HTTPS ends at Caddy with deploy/caddy/Caddyfile (the
+    site's certificate), which passes the node's login and Range to the API behind it."""
+    import shutil
+
+    from devstack.processes import Child, free_port, tcp_open, wait_until
+    from tests.conftest import ADMINS, EXAMPLE_LAYOUT, ROOT
+
+    exe = shutil.which("caddy")
+    if exe is None:
+        pytest.fail("caddy not found: apt-get install -y caddy")
+    site = Site(tmp_path, layout, EXAMPLE_LAYOUT, admins=ADMINS)
+    https = free_port()
+    env = {"HUBSENSE_HOST": site.broker.host, "HUBSENSE_HTTPS_PORT": str(https),
+           "HUBSENSE_HTTP_PORT": str(free_port()), "HUBSENSE_TLS_DIR": str(site.broker.tls.dir),
+           "HUBSENSE_API": f"127.0.0.1:{site.api_port}",
+           "HUBSENSE_GRAFANA": f"127.0.0.1:{free_port()}", "HOME": str(tmp_path),
+           "XDG_DATA_HOME": str(tmp_path / "data"), "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+    caddy = Child("caddy", [exe, "run", "--config", str(ROOT / "deploy" / "caddy" / "Caddyfile"),
+                            "--adapter", "caddyfile"], tmp_path / "caddy.log", env=env).start()
+    rec = None
+    try:
+        site.start_api(tls=False)
+        wait_until(lambda: tcp_open("127.0.0.1", https), 20, "caddy", caddy.alive)
+        site.settings.fleet.api_url = f"https://{site.broker.host}:{https}"
+        rec = Recorder(site.broker)
+        node = site.add("desk-q1", heapsize=f"{HEAP_KB_OTA}K")
+        heartbeat_on(rec, "desk-q1", "0.1.0", 0)
+        info = site.release(["desk-q1"], version="0.2.2")
+        site.offer(["desk-q1"], info)
+        heartbeat_on(rec, "desk-q1", "0.2.2", info.release)
+        assert "ota: 1 file(s) fetched" in node.output(), node.output()
+    finally:
+        if rec is not None:
+            rec.close()
+        site.stop()
+        caddy.stop()
