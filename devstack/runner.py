@@ -278,6 +278,7 @@ hubsense is running{story}
                    e.g. curl -H "Authorization: Bearer {stack.staff_token}" {url}/api/v1/nodes
   reports          {reports}
   MQTT broker      {HOST}:{o.mqtt_port}  (logins: {o.workdir}/hubsense.toml)
+  nodes            {_command()} node add desk-q1 --sim FILE {c}   (then ota release/offer)
   InfluxDB (v1)    http://{HOST}:{o.influx_port}  database "hubsense"
   logs             {o.workdir}/
 Press Ctrl-C to stop.
