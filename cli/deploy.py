@@ -8,9 +8,9 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
+from cli.exits import fixable
 from deploy.certs import CertError, TlsFiles, create_ca, expires, issue_server_cert, server_names
 from deploy.compose import RenderInputs, render_api_logins, render_broker
 from hubsense.files import write_private
@@ -129,20 +129,7 @@ def _broker_render(args: argparse.Namespace) -> int:
     return 0
 
 
-Command = Callable[[argparse.Namespace], int]
-
-
-def _run(fn: Command) -> Command:
-    """Wrap a command so that errors a user can fix exit 2 with the message."""
-
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return fn(args)
-        except (CertError, ValueError, OSError) as exc:
-            print(f"hubsense: {exc}", file=sys.stderr)
-            return 2
-
-    return run
+_run = fixable(CertError)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -8,11 +8,11 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from cli.exits import fixable
 from deploy.firmware import FirmwareError, host_arch
 from deploy.offers import BrokerError, FleetLink
 from deploy.provision import (
@@ -29,12 +29,9 @@ from deploy.provision import (
 from deploy.releases import build_release
 from hubsense.contract import UpdateState
 from hubsense.layout import Layout, load_layout
-from hubsense.manifest import ManifestError
 from hubsense.releases import ReleaseStore
 from hubsense.settings import Settings, SettingsError, load_settings
 from hubsense.state import NodeHealth
-
-Command = Callable[[argparse.Namespace], int]
 
 
 def _load(args: argparse.Namespace) -> tuple[Settings, Layout]:
@@ -258,15 +255,7 @@ def _ota_status(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run(fn: Command) -> Command:
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return fn(args)
-        except (ProvisionError, ManifestError, FirmwareError, BrokerError, OSError) as exc:
-            print(f"hubsense: {exc}", file=sys.stderr)
-            return 2
-
-    return run
+_run = fixable(FirmwareError, BrokerError)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -8,12 +8,12 @@ mode only, and unloaded once the download is done.
 """
 
 import asyncio
-import select
 import socket
-from errno import EINPROGRESS
 from time import ticks_diff, ticks_ms
 
 from micropython import const
+
+from hubsense_node.mqtt import dial
 
 _TIMEOUT_MS = const(15000)  # the longest the server may leave a request without a byte
 
@@ -52,21 +52,12 @@ class Http:
         the status. Then call body(). OSError: the connection failed (try again)."""
         try:
             if self._sock is None:
-                sock = socket.socket()
-                sock.setblocking(False)
-                try:
-                    sock.connect(socket.getaddrinfo(*self._addr)[0][-1])
-                except OSError as exc:
-                    if exc.errno != EINPROGRESS:
-                        raise
-                p = select.poll()
-                p.register(sock, select.POLLOUT)
-                start = ticks_ms()
-                while not p.poll(0):
-                    await self._idle(start)
+                sock = self._sock = socket.socket()
+                await dial(sock, self._addr, self._idle)
                 # The TLS handshake runs inside the first write and reads, as for MQTT.
-                self._sock = sock if self._ctx is None else self._ctx.wrap_socket(
-                    sock, server_hostname=self._addr[0], do_handshake_on_connect=False)
+                if self._ctx is not None:
+                    self._sock = self._ctx.wrap_socket(sock, server_hostname=self._addr[0],
+                                                       do_handshake_on_connect=False)
             req = ("GET %s HTTP/1.1\r\nHost: %s\r\nAuthorization: %s\r\n%s\r\n" % (
                 path, self._addr[0], self.auth,
                 "Range: bytes=%d-\r\n" % offset if offset else "")).encode()
@@ -124,7 +115,7 @@ class Http:
                     start = ticks_ms()
                 if left <= 0:
                     break
-                got = self._sock.readinto(self._buf, min(left, len(self._buf)))
+                got = self._sock.readinto(self._buf, min(left, len(self._buf)))  # type: ignore[union-attr]
                 if got is None:
                     await self._idle(start)
                     body = self._buf[:0]

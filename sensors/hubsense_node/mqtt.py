@@ -56,6 +56,22 @@ def connect_packet(client_id, password, will_topic, keepalive_s):
     return bytes((_CONNECT, n & 0x7F | 0x80, n >> 7) if n > 0x7F else (_CONNECT, n)) + body
 
 
+async def dial(sock, addr, wait):
+    """Connect `sock` to (host, port) without blocking; await `wait(start)` meanwhile
+    (it raises to give up). The update's HTTP client dials the same way."""
+    sock.setblocking(False)
+    try:
+        sock.connect(socket.getaddrinfo(addr[0], addr[1])[0][-1])
+    except OSError as exc:
+        if exc.errno != EINPROGRESS:
+            raise
+    p = select.poll()
+    p.register(sock, select.POLLOUT)
+    start = ticks_ms()
+    while not p.poll(0):
+        await wait(start)
+
+
 def publish_into(buf, topic, payload, retain, pid, dup):
     """Write a QoS 1 PUBLISH into `buf` (no allocation); return its length."""
     t = len(topic)
@@ -147,17 +163,7 @@ class Client:
                     raise OSError("network link down")
         self._have = 0
         sock = self._sock = socket.socket()
-        sock.setblocking(False)
-        try:
-            sock.connect(socket.getaddrinfo(self._addr[0], self._addr[1])[0][-1])
-        except OSError as exc:
-            if exc.errno != EINPROGRESS:
-                raise
-        p = select.poll()
-        p.register(sock, select.POLLOUT)
-        start = ticks_ms()
-        while not p.poll(0):
-            await self._wait(start, "connect", _POLL_MS)
+        await dial(sock, self._addr, lambda start: self._wait(start, "connect", _POLL_MS))
         if tls is not None:
             self._sock = tls[0].wrap_socket(sock, server_hostname=tls[1],
                                             do_handshake_on_connect=False)
@@ -218,7 +224,7 @@ class Client:
         rx, sock = self._rx_at[0], self._sock
         while True:
             if self._have < 0:  # a longer packet, which the inbox reads
-                if not self._rx_at[4].read(sock, rx):  # type: ignore[union-attr]
+                if not self._rx_at[4].read(sock, rx):
                     return
                 self._have = 0
                 continue

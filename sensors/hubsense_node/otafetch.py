@@ -129,8 +129,10 @@ def _check(man, cfg, rel):
                 head = line.split()
             h.update(line.encode())
     mine = hexlify(hmac.finish(key, h)).decode()
-    if tag is None or head is None or len(tag) != 64 or sum(
-            ord(a) ^ ord(b) for a, b in zip(mine, tag)):  # every byte compared
+    differ = tag is None or len(tag) != 64
+    for a, b in zip(mine, tag or ""):  # every character compared, not up to the first
+        differ |= a != b
+    if differ or head is None:
         raise ValueError("the manifest's tag is wrong")
     if head[:2] != ["hubsense-ota", "1"] or len(head) != 7:
         raise ValueError("not a manifest this firmware reads")
