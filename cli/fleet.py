@@ -39,10 +39,6 @@ def _load(args: argparse.Namespace) -> tuple[Settings, Layout]:
     return settings, load_layout(settings.layout)
 
 
-def _arch(args: argparse.Namespace, settings: Settings) -> str | None:
-    return host_arch() if getattr(args, "sim", None) else settings.fleet.arch
-
-
 def _apply(settings: Settings, what: str) -> None:
     """Make the broker take the node logins now, or say exactly how."""
     steps = reload_broker(settings)
@@ -70,7 +66,9 @@ def _node_add(args: argparse.Namespace) -> int:
 
 def _bundle(settings: Settings, layout: Layout, node_id: str, secret: NodeSecret,
             args: argparse.Namespace) -> int:
-    bundle = build_bundle(settings, layout, node_id, secret, _arch(args, settings))
+    # A node for the unix port runs this machine's native code; a board, fleet.arch's.
+    arch = host_arch() if secret.sim_file else settings.fleet.arch
+    bundle = build_bundle(settings, layout, node_id, secret, arch)
     print(f"  bundle       {bundle.dir} (firmware {bundle.version}, config.json from the "
           f"layout{', the site CA' if settings.mqtt.tls else ''}, node.key"
           f"{'' if secret.sim_file else ', wifi.json'})")
@@ -81,8 +79,8 @@ def _bundle(settings: Settings, layout: Layout, node_id: str, secret: NodeSecret
               "loop boots it again)")
     else:
         print(f"  flash it     {bundle.mpremote(args.port)}")
-        print("               (on a board with MicroPython 1.29 or later; erase its file system "
-              "first if it ran hubsense before)")
+        print("               (in the bundle's directory, the board on USB with MicroPython "
+              "1.29 or later; erase its file system first if it ran hubsense before)")
     return 0
 
 

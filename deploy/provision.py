@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from deploy.firmware import NOT_RELEASED, compile_tree, release_files, version
+from deploy.firmware import NOT_RELEASED, SENSORS_DIR, compile_tree, release_files, version
 from hubsense.files import private_dir, write_private
 from hubsense.layout import Layout, Measure, Node
 from hubsense.manifest import FORMAT, FileEntry
@@ -194,9 +194,8 @@ class Bundle:
     version: str
 
     def mpremote(self, port: str = "/dev/ttyUSB0") -> str:
-        """The command that flashes it (from inside the bundle's directory)."""
-        return (f"cd {self.dir} && mpremote connect {port} cp -r {SLOT} main.py otaboot.mpy "
-                f"ota.json : + reset")
+        """The command that flashes it, run in the bundle's directory."""
+        return f"mpremote connect {port} cp -r {SLOT} main.py otaboot.mpy ota.json : + reset"
 
 
 def build_bundle(settings: Settings, layout: Layout, node_id: str, secret: NodeSecret,
@@ -207,7 +206,8 @@ def build_bundle(settings: Settings, layout: Layout, node_id: str, secret: NodeS
     if out.exists():
         shutil.rmtree(out)
     private_dir(out)  # it holds the node's key
-    tree = compile_tree(out / ".tree", **({"source": source} if source else {}), arch=arch)
+    source = source or SENSORS_DIR
+    tree = compile_tree(out / ".tree", source, arch)
     slot = private_dir(out / SLOT)
     shutil.copyfile(tree / "bundle" / "main.py", out / "main.py")
     shutil.copyfile(tree / "otaboot.mpy", out / "otaboot.mpy")
@@ -220,7 +220,7 @@ def build_bundle(settings: Settings, layout: Layout, node_id: str, secret: NodeS
     write_private(slot / "node.key", secret.key)
     if secret.sim_file is None:
         write_private(slot / "wifi.json", read_wifi(settings.fleet.wifi_file))
-    fw = version(source) if source else version()
+    fw = version(source)
     # Release 0: what was flashed. Its manifest (untagged: nothing checks it but
     # this node) lets the first update copy unchanged files instead of fetching them.
     (slot / "manifest").write_text(

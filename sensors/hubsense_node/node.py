@@ -20,7 +20,7 @@ _EPOCH_OFFSET_MS = 946684800000 if time.gmtime(0)[0] == 2000 else 0
 class Node:
     """Turns input changes and heartbeats into contract payloads on the outgoing queue."""
 
-    rel = None  # the update release it runs, on a node flashed as a bundle (otastate.wire)
+    rel = None  # the update release it runs, on a node flashed as a bundle (app.start)
 
     def __init__(self, cfg, queue, boot, status_topic, rssi=None):
         self.status_topic = status_topic  # …/node/<id>/status: the other topics are beside it

@@ -102,6 +102,9 @@ async def run(cfg, ctx, ota, queue, gate, status):
         except ValueError as exc:
             state, why = "refused", str(exc)
             st["bad"] = rel
+        except Exception as exc:  # the flash failed it: whatever it is, back to the old slot
+            state, why = "failed", "staging failed: %r" % exc
+            st["failed"] = rel
     if state != "rebooting":
         print("ota: release %d %s: %s" % (rel, state, why))
         st["result"] = {"release": rel, "state": state, "why": why}

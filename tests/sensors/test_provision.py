@@ -91,8 +91,9 @@ def test_a_board_bundle_differs_only_by_wifi_and_simulation(
     assert hubsense(site, "node", "bundle", "desk-q1", "--port", "/dev/ttyACM0") == 0
     out = capsys.readouterr().out
     bundle = site.settings.fleet.bundles_dir / "desk-q1"
-    assert (f"cd {bundle} && mpremote connect /dev/ttyACM0 cp -r a main.py otaboot.mpy "
-            f"ota.json : + reset") in out
+    assert f"bundle       {bundle} " in out
+    assert ("flash it     mpremote connect /dev/ttyACM0 cp -r a main.py otaboot.mpy ota.json "
+            ": + reset") in out
     assert json.loads((bundle / "a" / "wifi.json").read_text())["ssid"] == "hub-iot"
     assert _private(bundle / "a" / "wifi.json")
     assert "sim" not in json.loads((bundle / "a" / "config.json").read_text())
