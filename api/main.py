@@ -7,6 +7,7 @@ import logging
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import uvicorn
 from fastapi import FastAPI, Request
@@ -23,6 +24,7 @@ from api.cooldown import Cooldown
 from api.hosts import TrustedHosts, trusted_hosts
 from api.live import LiveState
 from api.models import Message
+from api.nodeauth import NodeLogins
 from api.ratelimit import RateLimit
 from api.routes import (
     checks,
@@ -32,6 +34,7 @@ from api.routes import (
     feedback,
     health,
     nodes,
+    ota,
     reports,
     screen,
     site,
@@ -46,6 +49,7 @@ from hubsense.accounts import Accounts
 from hubsense.influx import InfluxError, InfluxV1
 from hubsense.layout import Layout, LayoutError, load_layout
 from hubsense.layouts import LayoutWatch
+from hubsense.releases import ReleaseStore
 from hubsense.settings import Settings
 from hubsense.state import Thresholds
 from reports.feedback import FeedbackCounts
@@ -107,7 +111,9 @@ def create_app(settings: Settings, layout: Layout) -> FastAPI:
     app.state.accounts = Accounts(settings.console.users_file)
     app.state.sessions = Sessions(settings.console)
     app.state.signins = SignInLimit(settings.console)
-    for module in (zones, desks, site, stream, nodes, reports, events, checks, feedback,
+    app.state.releases = ReleaseStore(settings.fleet.releases_dir)
+    app.state.node_logins = NodeLogins(settings.fleet.node_logins)
+    for module in (zones, desks, site, stream, nodes, ota, reports, events, checks, feedback,
                    health, screen, console):
         app.include_router(module.router)
     app.add_exception_handler(ReportRangeError, _bad_request)
@@ -180,8 +186,12 @@ class Server(uvicorn.Server):
         await super().shutdown(sockets)
 
 
-def server(app: FastAPI, host: str, port: int, log_level: str = "info") -> Server:
-    """Build the uvicorn server for `app` (used by `run` and the tests)."""
+def server(app: FastAPI, host: str, port: int, log_level: str = "info",
+           tls: tuple[Path, Path] | None = None) -> Server:
+    """Build the uvicorn server for `app` (used by `run` and the tests).
+
+    `tls`: (certificate, key) to serve HTTPS itself, as the tests do for nodes'
+    downloads; deployed, the proxy in front of it speaks HTTPS (docs/deploy.md)."""
     # Behind a reverse proxy every visitor would share the proxy's address and
     # rate limit; trust X-Forwarded-For only from the configured proxies.
     proxies = app.state.settings.api.trusted_proxies
@@ -189,10 +199,12 @@ def server(app: FastAPI, host: str, port: int, log_level: str = "info") -> Serve
     # (api.access_log turns on api/accesslog.py instead).
     return Server(uvicorn.Config(app, host=host, port=port, log_level=log_level, ws="none",
                                  timeout_graceful_shutdown=3, proxy_headers=bool(proxies),
-                                 forwarded_allow_ips=proxies or None, access_log=False))
+                                 forwarded_allow_ips=proxies or None, access_log=False,
+                                 ssl_certfile=tls[0] if tls else None,
+                                 ssl_keyfile=tls[1] if tls else None))
 
 
-def run(settings: Settings) -> None:
-    """Serve the API on settings.api.host:port until interrupted."""
+def run(settings: Settings, tls: tuple[Path, Path] | None = None) -> None:
+    """Serve the API on settings.api.host:port until interrupted (HTTPS with `tls`)."""
     app = create_app(settings, load_layout(settings.layout))
-    server(app, settings.api.host, settings.api.port).run()
+    server(app, settings.api.host, settings.api.port, tls=tls).run()

@@ -57,7 +57,9 @@ class NodesPublic(BaseModel):
         "id": "desk-q1", "online": True, "fresh": True, "last_seen_ms": 1795426010000,
         "last_heartbeat_ms": 1795426000000, "boot": "9f3a51c2", "fw": "0.1.0",
         "uptime_s": 3600, "heap_free": 61440, "rssi": -61, "drops": 0,
-        "implausible_counts": 0}], "placement": {"desk-q1": ["quiet"]},
+        "implausible_counts": 0, "release": 3,
+        "update": {"release": 3, "version": "0.2.0", "state": "online", "why": None,
+                   "at_ms": 1795425000000}}], "placement": {"desk-q1": ["quiet"]},
         "alerts": [{"kind": "low_heap", "node": "desk-q1", "value": 18432}]}]})
 
     count: int
@@ -65,6 +67,25 @@ class NodesPublic(BaseModel):
     placement: dict[str, list[str]] = Field(default={}, description="node -> the zones it "
                                                                     "watches")
     alerts: list[Alert] = Field(default=[], description="what needs a look, the site's first")
+
+
+class ReleasePublic(BaseModel):
+    release: int
+    version: str
+    created_ms: int
+    rollback_s: int = Field(description="a new firmware not online by then rolls back")
+    nodes: dict[str, str] = Field(description="each node the release is for: its update state "
+                                  "(offered … online, refused, failed, rolled_back), "
+                                  "'superseded' once it runs a later release, or 'not offered'")
+
+
+class ReleasesPublic(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"count": 1, "data": [{
+        "release": 3, "version": "0.2.0", "created_ms": 1795420000000, "rollback_s": 120,
+        "nodes": {"desk-q1": "online", "desk-q2": "downloading", "buzz-n": "not offered"}}]}]})
+
+    count: int
+    data: list[ReleasePublic]
 
 
 class ZonePlan(BaseModel):

@@ -19,7 +19,14 @@ mbedTLS is counted, giving the most mbedTLS held at once (the handshake) and
 what it still held, connected, when the node was stopped. The CPython process
 that hosts the unix port and the GC heap itself are not counted.
 
-    .venv/bin/python bench/firmware_memory.py [--budget 32] [--seconds 12] [--tls]
+With --ota each kind runs as `hubsense node add --sim` flashes it (a bundle:
+the boot loader, firmware slots, TLS, subscribed to its update offers) against
+the real API serving releases over HTTPS: the smallest heap in which it runs,
+and the smallest in which it goes through a whole update (offer, reboot into
+update mode, download over a second TLS session, verify, stage, reboot into
+the new firmware, online and kept) without a MemoryError.
+
+    .venv/bin/python bench/firmware_memory.py [--budget 32] [--seconds 12] [--tls] [--ota]
 """
 
 from __future__ import annotations
@@ -36,16 +43,21 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
+import yaml
 from paho.mqtt.enums import CallbackAPIVersion
 
+from devstack.fleet import FleetSite
 from devstack.mosquitto import BrokerUsers, Mosquitto
-from devstack.nodes import InputValue, MicroNode, micropython_exe, stage_firmware
+from devstack.nodes import BundleNode, InputValue, MicroNode, micropython_exe, stage_firmware
 from devstack.processes import Child, free_port
+from hubsense.layout import parse_layout
 
 SITE = "hbg-works"
+LAYOUT = Path(__file__).resolve().parents[1] / "config" / "layout.yaml"
 ROOMY_KB = 64  # a heap the node never runs short of, to see what it uses
 ADMIN = "bench"
 PUBLISH_ROUNDS = 5
@@ -269,6 +281,90 @@ def time_per_publish(work: Path, broker: Mosquitto, firmware: Path, tls: bool,
     raise RuntimeError(f"publish bench failed: {out.stdout}{out.stderr}")
 
 
+def _bundle_ok(node: BundleNode, seconds: float, done: Callable[[], bool]) -> bool:
+    """Whether a bundle node got to `done` within `seconds`, with no MemoryError."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and not done():
+        if "MemoryError" in node.output() or (node.exits and node.exits[-1] != 3):
+            break
+        time.sleep(0.2)
+    ok = done() and "MemoryError" not in node.output()
+    node.stop()
+    return ok
+
+
+def ota_heaps(work: Path, kind: str, seconds: float) -> tuple[int | None, int | None, list[int]]:
+    """(smallest heap running, smallest heap through an update, heap_free of its
+    heartbeats in a roomy heap) of a bundle node of `kind`."""
+    node_id = KINDS[kind][0]
+    raw = yaml.safe_load(LAYOUT.read_text())
+    for n in raw["nodes"]:
+        n["heartbeat_s"] = 5
+    layout = parse_layout(raw)
+    site = FleetSite(work / f"site-{kind}", layout, LAYOUT, admins=(ADMIN,)).start_api()
+    hb = Heartbeats(site.broker)
+    try:
+        runs = itertools.count()
+        first = site.add(node_id, start=False)
+
+        def board(heap_kb: int) -> BundleNode:
+            return BundleNode(first.bundle, work / f"board-{kind}-{next(runs)}",
+                              f"{heap_kb}K").start()
+
+        def running(heap_kb: int) -> bool:
+            hb.clear(node_id)
+            return _bundle_ok(board(heap_kb), seconds, lambda: len(hb.of(node_id)) >= 2)
+
+        hb.clear(node_id)
+        roomy = board(ROOMY_KB)
+        _bundle_ok(roomy, seconds + 5, lambda: len(hb.of(node_id)) >= 3)
+        frees = hb.of(node_id)
+        run_kb = _bisect(running, 30, ROOMY_KB)
+        info = site.release([node_id], version="9.9.9")
+        site.offer([node_id], info)
+
+        def updating(heap_kb: int) -> bool:
+            node = board(heap_kb)
+            return _bundle_ok(node, 45, lambda: (node.workdir / "b" / "manifest").exists()
+                              and node.ota_state().get("release") == info.release)
+
+        return run_kb, _bisect(updating, 30, ROOMY_KB), frees
+    finally:
+        hb.client.loop_stop()
+        site.stop()
+
+
+def _bisect(ok: Callable[[int], bool], lo: int, hi: int) -> int | None:
+    if not ok(hi):
+        return None
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if ok(mid):
+            hi = mid
+        else:
+            lo = mid
+    return hi
+
+
+def main_ota(args: argparse.Namespace) -> int:
+    print("Bundle nodes (`hubsense node add`): boot loader, slots, TLS, update offers\n")
+    print(f"| node kind | in use after boot | most in use | smallest heap running | "
+          f"smallest heap through an update | update in {args.budget} KB |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    held = True
+    roomy = heap_total(ROOMY_KB)
+    with tempfile.TemporaryDirectory(prefix="hubsense-bench-") as tmp:
+        for kind in args.kinds:
+            run_kb, update_kb, frees = ota_heaps(Path(tmp), kind, min(args.seconds, 12.0))
+            after_boot = f"{(roomy - frees[0]) / 1024:.1f} KB" if frees else "-"
+            peak = f"{(roomy - min(frees)) / 1024:.1f} KB" if frees else "-"
+            ok = update_kb is not None and update_kb <= args.budget
+            held &= ok
+            print(f"| {kind} | {after_boot} | {peak} | {run_kb or '-'} KB | {update_kb or '-'} KB "
+                  f"| {'yes' if ok else 'NO'} |", flush=True)
+    return 0 if held else 1
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--budget", type=int, default=32, help="heap budget, KB")
@@ -276,7 +372,11 @@ def main() -> int:
     ap.add_argument("--kinds", nargs="*", default=list(KINDS))
     ap.add_argument("--tls", action="store_true",
                     help="nodes speak TLS, checking the broker's certificate")
+    ap.add_argument("--ota", action="store_true",
+                    help="bundle nodes (TLS, slots, update offers), and a whole update")
     args = ap.parse_args()
+    if args.ota:
+        return main_ota(args)
     tls = args.tls
     with tempfile.TemporaryDirectory(prefix="hubsense-bench-") as tmp:
         work = Path(tmp)

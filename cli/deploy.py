@@ -9,12 +9,13 @@ import argparse
 import re
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
+from cli.exits import fixable
+from cli.fleet import apply_logins
 from deploy.backup import BackupError, backup, restore
 from deploy.certs import CertError, TlsFiles, create_ca, expires, issue_server_cert, server_names
-from deploy.compose import RenderInputs, render_broker
+from deploy.compose import RenderInputs, render_api_logins, render_broker
 from hubsense.files import write_private
 from hubsense.layout import load_layout
 from hubsense.passwords import MIN_PASSWORD, MIN_TOKEN, check_secret, new_secret
@@ -23,7 +24,8 @@ from hubsense.settings import load_settings
 # docker-compose's secrets (deploy/.env.example): the name, and the shortest it may be.
 ENV_SECRETS = {
     "COLLECTOR_MQTT_PASSWORD": MIN_PASSWORD, "API_MQTT_PASSWORD": MIN_PASSWORD,
-    "HOMEASSISTANT_MQTT_PASSWORD": MIN_PASSWORD, "INFLUXDB_ADMIN_PASSWORD": MIN_PASSWORD,
+    "HOMEASSISTANT_MQTT_PASSWORD": MIN_PASSWORD, "FLEET_MQTT_PASSWORD": MIN_PASSWORD,
+    "INFLUXDB_ADMIN_PASSWORD": MIN_PASSWORD,
     "INFLUXDB_PASSWORD": MIN_PASSWORD, "INFLUXDB_GRAFANA_PASSWORD": MIN_PASSWORD,
     "GRAFANA_ADMIN_PASSWORD": MIN_PASSWORD, "FACILITY_API_TOKEN": MIN_TOKEN,
     "HUB_TEAM_API_TOKEN": MIN_TOKEN,
@@ -124,23 +126,13 @@ def _broker_render(args: argparse.Namespace) -> int:
                           Path(args.simulator) if args.simulator else None)
     render_broker(settings, load_layout(settings.layout), inputs, Path(args.out))
     print(f"broker config written to {args.out}")
+    if args.api_out:
+        path = render_api_logins(inputs, Path(args.api_out), args.api_uid)
+        print(f"node logins for the API written to {path}")
     return 0
 
 
-Command = Callable[[argparse.Namespace], int]
-
-
-def _run(fn: Command) -> Command:
-    """Wrap a command so that errors a user can fix exit 2 with the message."""
-
-    def run(args: argparse.Namespace) -> int:
-        try:
-            return fn(args)
-        except (CertError, BackupError, ValueError, OSError) as exc:
-            print(f"hubsense: {exc}", file=sys.stderr)
-            return 2
-
-    return run
+_run = fixable(CertError, BackupError)
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -178,6 +170,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     ren.add_argument("--tls", required=True, help="the TLS directory (server.crt, server.key)")
     ren.add_argument("--nodes", required=True, help="hashed node logins (user:$7$… lines)")
     ren.add_argument("--simulator", help="plaintext node:password lines of simulated nodes")
+    ren.add_argument("--api-out", help="also write the node logins (hashed) the API checks "
+                                       "nodes' downloads against into this directory")
+    ren.add_argument("--api-uid", type=int, help="the API's user, who must own that copy")
     ren.set_defaults(fn=_run(_broker_render))
 
 
@@ -196,12 +191,14 @@ def _restore(args: argparse.Namespace) -> int:
     print(f"restored {summary.total:,} points and {len(summary.files)} files into "
           f"{settings.influx.url} ({settings.influx.database}); run `hubsense rollup` only if "
           "the backup predates the last rollups")
+    if "secrets/nodes.passwd" in summary.files:
+        apply_logins(settings, "the nodes' logins hold again")
     return 0
 
 
 def register_backup(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    b = sub.add_parser("backup", help="the database, every layout version and the settings "
-                                      "in one archive")
+    b = sub.add_parser("backup", help="the database, every layout version, the settings, "
+                                      "node logins and keys, the site CA in one archive")
     b.add_argument("-c", "--config", help="TOML config file (or HUBSENSE_CONFIG)")
     b.add_argument("--out", help="the archive (default: hubsense-backup-<time>.tar.gz)")
     b.set_defaults(fn=_run(_backup))

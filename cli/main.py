@@ -21,7 +21,8 @@ def _cmd_collector(args: argparse.Namespace) -> int:
 def _cmd_api(args: argparse.Namespace) -> int:
     from api.main import run
 
-    run(load_settings(args.config))
+    tls = (Path(args.tls_cert), Path(args.tls_key)) if args.tls_cert and args.tls_key else None
+    run(load_settings(args.config), tls)
     return 0
 
 
@@ -54,6 +55,10 @@ def build_parser() -> argparse.ArgumentParser:
         s = sub.add_parser(name, help=text)
         s.add_argument("-c", "--config", help="TOML config file (or HUBSENSE_CONFIG)")
         s.set_defaults(fn=fn)
+        if name == "api":  # deployed, the proxy speaks HTTPS in front of it (docs/deploy.md)
+            s.add_argument("--tls-cert", metavar="PEM", help="serve HTTPS itself with this "
+                           "certificate (and --tls-key), as the fleet tests do")
+            s.add_argument("--tls-key", metavar="PEM")
 
     up = sub.add_parser("up", help="run the whole stack locally as a demo (Ctrl-C stops it)")
     up.add_argument("--workdir", default=".hubsense/stack", help="config, data and logs")
@@ -85,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from cli.deploy import register as register_deploy
     from cli.deploy import register_backup
+    from cli.fleet import register as register_fleet
     from cli.layout import register as register_layout
     from cli.reports import register
     from cli.users import register as register_users
@@ -94,6 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_deploy(sub)
     register_backup(sub)
     register_users(sub)
+    register_fleet(sub)
     return p
 
 

@@ -25,9 +25,12 @@ from hubsense.contract import (
     Observation,
     Reject,
     RejectedMessage,
+    UpdateState,
     check_observation,
     event_time,
     parse_heartbeat,
+    parse_offer,
+    parse_update,
 )
 
 log = logging.getLogger(__name__)
@@ -36,6 +39,8 @@ log = logging.getLogger(__name__)
 MAX_PAYLOAD = 2048
 
 RejectHook = Callable[[str, bytes, RejectedMessage], None]
+# Retained on a node's topics: its status (birth and will), and its update offer.
+_RETAINED = (NodeTopic.STATUS, NodeTopic.OFFER)
 
 
 def _check_size(payload: bytes) -> None:
@@ -100,7 +105,7 @@ class Ingest:
                 check_observation(route.node, route.input, route.zone, payload, now), now)
         t, route = self.table.resolve(topic)
         _check_size(payload)
-        if retained and t.leaf is not NodeTopic.STATUS:
+        if retained and t.leaf not in _RETAINED:
             raise RejectedMessage(Reject.RETAINED, "a node retains its status only")
         if route is not None:
             return self._observed(
@@ -111,6 +116,18 @@ class Ingest:
             if self.live is not None:
                 self.live.heard(t.node, hb, ts, now)
             return [self.points.heartbeat(t.node, hb, ts)] if self.points is not None else []
+        if t.leaf is NodeTopic.UPDATE:
+            u = parse_update(payload)
+            if self.live is not None:
+                self.live.updating(t.node, u.release, u.state, event_time(u.ts, u.synced, now),
+                                   u.why)
+            return []
+        if t.leaf is NodeTopic.OFFER:
+            if payload and self.live is not None:  # empty: the offer was withdrawn
+                o = parse_offer(payload)
+                self.live.updating(t.node, o.release, UpdateState.OFFERED, now,
+                                   version=o.version)
+            return []
         if payload not in (ONLINE, OFFLINE):
             raise RejectedMessage(Reject.PAYLOAD, "status is neither 'online' nor 'offline'")
         if self.live is None:

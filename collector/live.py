@@ -21,7 +21,13 @@ from collector.metrics import Metrics
 from collector.points import PointBuilder
 from collector.ratelog import RateLimitedLog
 from collector.visits import VisitCounter
-from hubsense.contract import HeartbeatPayload, Observation, collector_heartbeat_topic, state_topic
+from hubsense.contract import (
+    HeartbeatPayload,
+    Observation,
+    UpdateState,
+    collector_heartbeat_topic,
+    state_topic,
+)
 from hubsense.layout import Measure
 from hubsense.passages import Total
 from hubsense.state import DeskState, NodeHealth, SiteTracker, ZoneState
@@ -87,6 +93,13 @@ class LiveState:
     def heard(self, node: str, hb: HeartbeatPayload, ts: int, now: int) -> None:
         with self.lock:
             self.tracker.heard(node, hb, ts, now)
+        self._changed()
+
+    def updating(self, node: str, release: int, state: UpdateState, at: int,
+                 why: str | None = None, version: str | None = None) -> None:
+        """Take an update offered to a node, or the node's word on how it goes."""
+        with self.lock:
+            self.tracker.updating(node, release, state, at, why, version)
         self._changed()
 
     def status(self, node: str, online: bool, now: int) -> list[str]:

@@ -5,8 +5,10 @@ login — every retention policy and measurement, as line protocol with each
 field's type — rather than `influxd backup`, which needs the server's RPC port
 and binary on the machine that runs it. The same archive restores into
 InfluxDB 1.x, 2.x or 3.x (through their v1 API). Beside the database: every
-layout version, the settings file, and the files that hold the broker's node
-logins (hashes) and other secrets the settings point at.
+layout version, the settings file, and the site's files that no command can
+make again: node logins (hashes) and update keys, the site CA, the nodes' Wi-Fi,
+staff accounts (hashes) and update releases. Without them a restored site would
+have to re-flash every node.
 
 The archive holds secrets (password hashes, keys): it is written owner-only,
 and docs/deploy.md says where to keep it.
@@ -24,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hubsense.files import private_dir
+from hubsense.files import private_dir, write_private
 from hubsense.influx import InfluxError, InfluxV1
 from hubsense.layout import load_layout
 from hubsense.layouts import versions_dir
@@ -97,10 +99,37 @@ def _add(tar: tarfile.TarFile, name: str, data: bytes, digests: dict[str, str]) 
     digests[name] = hashlib.sha256(data).hexdigest()
 
 
-def backup(settings: Settings, out: Path, extra: dict[str, Path] | None = None,
-           config_file: Path | None = None) -> Summary:
-    """Write the site into `out` (.tar.gz, owner-only); `extra` names more files to keep
-    (archive name -> path), such as the broker's node logins."""
+def _places(settings: Settings) -> dict[str, Path]:
+    """Archive name -> where the site keeps it; a name ending in "/" is a directory."""
+    f = settings.fleet
+    return {"secrets/nodes.passwd": f.node_logins, "secrets/node-keys.json": f.node_keys,
+            "secrets/wifi.json": f.wifi_file, "secrets/staff-users.json":
+            settings.console.users_file, "secrets/tls/": f.tls_dir, "releases/": f.releases_dir}
+
+
+def site_files(settings: Settings) -> dict[str, Path]:
+    """The site's files beside the database and the layouts, those that exist."""
+    files: dict[str, Path] = {}
+    for name, path in _places(settings).items():
+        if name.endswith("/") and path.is_dir():
+            files |= {name + p.relative_to(path).as_posix(): p
+                      for p in sorted(path.rglob("*")) if p.is_file()}
+        elif not name.endswith("/") and path.is_file():
+            files[name] = path
+    return files
+
+
+def _site_target(settings: Settings, name: str) -> Path | None:
+    for place, path in _places(settings).items():
+        if name == place:
+            return path
+        if place.endswith("/") and name.startswith(place):
+            return path / name.removeprefix(place)
+    return None
+
+
+def backup(settings: Settings, out: Path, config_file: Path | None = None) -> Summary:
+    """Write the site into `out` (.tar.gz, owner-only)."""
     summary = Summary()
     digests: dict[str, str] = {}
     private_dir(out.parent)
@@ -124,7 +153,7 @@ def backup(settings: Settings, out: Path, extra: dict[str, Path] | None = None,
                   for i, p in enumerate(settings.report.earlier_layouts)}
         if config_file is not None:
             files["settings/hubsense.toml"] = config_file
-        files |= extra or {}
+        files |= site_files(settings)
         for name, path in files.items():
             _add(tar, name, path.read_bytes(), digests)
             summary.files.append(name)
@@ -149,11 +178,10 @@ def read_manifest(archive: Path) -> dict[str, Any]:
     return manifest
 
 
-def restore(settings: Settings, archive: Path, files_to: dict[str, Path] | None = None,
-            force: bool = False) -> Summary:
+def restore(settings: Settings, archive: Path, force: bool = False) -> Summary:
     """Bring an archive into a fresh site: the database (refused if it holds data,
-    unless `force`), the layouts beside settings.layout, and the other files where
-    `files_to` (archive name -> path) says."""
+    unless `force`), the layouts beside settings.layout, and the site's files where
+    its settings keep them (secrets owner-only)."""
     manifest = read_manifest(archive)
     summary = Summary()
     with InfluxV1(settings.influx) as db, tarfile.open(archive, "r:gz") as tar:
@@ -177,8 +205,8 @@ def restore(settings: Settings, archive: Path, files_to: dict[str, Path] | None 
                 if target is not None:
                     _write(target, data, force)
                     summary.files.append(member.name)
-            elif files_to and member.name in files_to:
-                _write(files_to[member.name], data, force)
+            elif (target := _site_target(settings, member.name)) is not None:
+                _write(target, data, force, private=member.name.startswith("secrets/"))
                 summary.files.append(member.name)
     load_layout(settings.layout)  # what was restored must load
     return summary
@@ -188,6 +216,8 @@ def _checked(tar: tarfile.TarFile, member: tarfile.TarInfo,
              manifest: dict[str, Any]) -> bytes | None:
     if member.name == "manifest.json" or not member.isfile():
         return None
+    if member.name.startswith("/") or ".." in member.name.split("/"):
+        raise BackupError(f"{member.name}: a path outside the site: the archive was changed")
     f = tar.extractfile(member)
     assert f is not None
     data = f.read()
@@ -218,8 +248,11 @@ def _layout_target(settings: Settings, name: str) -> Path | None:
     return None
 
 
-def _write(target: Path, data: bytes, force: bool) -> None:
+def _write(target: Path, data: bytes, force: bool, private: bool = False) -> None:
     if target.exists() and not force and target.read_bytes() != data:
         raise BackupError(f"{target} exists and differs from the backup's (--force replaces it)")
+    if private:
+        write_private(target, data)
+        return
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_bytes(data)

@@ -10,9 +10,10 @@ the ones the tests measure.
 Identities (docs/security.md): every listener replaces the client id with the
 login (`use_username_as_clientid`), so no login can take another's session or
 kick it off, and each service instance needs a login of its own. A node may
-publish only its own `in/1`…`in/16`, `heartbeat` and `status` topics of this
-site and read nothing; exact topic names keep what a stolen node can leave
-retained on the broker to 18 messages of at most MAX_PACKET_SIZE bytes.
+publish only its own `in/1`…`in/16`, `heartbeat`, `status` and `update`
+topics of this site, and read only its own update offer (`ota`), which only
+the fleet login writes; exact topic names keep what a stolen node can leave
+retained on the broker to 19 messages of at most MAX_PACKET_SIZE bytes.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class Role(StrEnum):
     COLLECTOR = "collector"  # reads node traffic, owns live state and discovery
     API = "api"  # reads live state
     HOMEASSISTANT = "homeassistant"  # reads discovery and live state
+    FLEET = "fleet"  # offers nodes updates, clears a removed node's topics, reads node state
     ADMIN = "admin"  # anything: tests and benchmarks only, never shipped
 
 
@@ -117,7 +119,12 @@ def node_topics(site: str) -> list[str]:
     """The topics a node (`%u`) may publish, and nothing else."""
     base = f"{ROOT}/{site}/node/%u"
     return ([f"{base}/in/{n}" for n in range(1, MAX_INPUTS + 1)]
-            + [f"{base}/heartbeat", f"{base}/status"])
+            + [f"{base}/heartbeat", f"{base}/status", f"{base}/update"])
+
+
+def node_reads(site: str) -> list[str]:
+    """The one topic a node (`%u`) may read: its update offer."""
+    return [f"{ROOT}/{site}/node/%u/ota"]
 
 
 def _rules(role: Role, site: str, ha_prefix: str) -> list[str]:
@@ -128,6 +135,11 @@ def _rules(role: Role, site: str, ha_prefix: str) -> list[str]:
                 f"topic readwrite {site_root}/collector/#", f"topic readwrite {discovery}"]
     if role is Role.API:
         return [f"topic read {site_root}/state/#", f"topic read {site_root}/collector/#"]
+    if role is Role.FLEET:
+        # Offers are retained per node; a removed node's retained status is cleared;
+        # what the collector says of each node shows how updates go.
+        return [f"topic readwrite {site_root}/node/+/ota", f"topic write {site_root}/node/+/status",
+                f"topic read {site_root}/state/node/#"]
     if role is Role.HOMEASSISTANT:
         # Home Assistant announces itself on <prefix>/status; that is all it may write.
         return [f"topic read {discovery}", f"topic read {site_root}/state/#",
@@ -151,6 +163,8 @@ def acl(site: str, logins: Mapping[str, Role], node_ids: Sequence[str] = (),
     out = [f"# Written by hubsense (deploy/broker.py) for site {site}."]
     for user, role in sorted(logins.items()):
         out += ["", f"# {role.value}", f"user {user}", *_rules(role, site, ha_prefix)]
-    out += ["", "# Every other login is a node: its own topics of this site, write only."]
+    out += ["", "# Every other login is a node: its own topics of this site, write only,"]
+    out += ["# and its own update offer, read only."]
     out += [f"pattern write {t}" for t in node_topics(site)]
+    out += [f"pattern read {t}" for t in node_reads(site)]
     return "\n".join(out) + "\n"

@@ -9,15 +9,16 @@ them the broker's own: a private key must not be readable by anyone else).
 
 from __future__ import annotations
 
+import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 from deploy.broker import BrokerPaths, Listener, Role, acl, mosquitto_conf
 from deploy.certs import TlsFiles
-from deploy.passwd import mosquitto_hash, read_passwd, write_passwd
 from hubsense.files import private_dir, write_private
 from hubsense.layout import Layout
+from hubsense.passwd import mosquitto_hash, read_passwd, write_passwd
 from hubsense.settings import Credentials, Settings
 
 # Where the broker's container keeps what it runs with (deploy/mosquitto/entrypoint.sh).
@@ -39,7 +40,8 @@ def service_logins(settings: Settings) -> dict[str, tuple[Role, Credentials]]:
     """Every service login the settings name, with the role it gets on the broker."""
     found: list[tuple[Role, Credentials | None]] = [
         (Role.COLLECTOR, settings.collector.mqtt), (Role.COLLECTOR, settings.collector.state_mqtt),
-        (Role.API, settings.api.mqtt), (Role.HOMEASSISTANT, settings.broker.homeassistant)]
+        (Role.API, settings.api.mqtt), (Role.HOMEASSISTANT, settings.broker.homeassistant),
+        (Role.FLEET, settings.fleet.mqtt)]
     out: dict[str, tuple[Role, Credentials]] = {}
     for role, creds in found:
         if creds is None:
@@ -70,13 +72,29 @@ def _simulator_logins(path: Path) -> dict[str, str]:
     return out
 
 
+def node_hashes(inputs: RenderInputs) -> dict[str, str]:
+    """Every node login, hashed: provisioned ones and, if any, simulated ones."""
+    hashed = read_passwd(inputs.node_logins)
+    if inputs.simulator_logins is not None and inputs.simulator_logins.exists():
+        hashed.update(_simulator_logins(inputs.simulator_logins))
+    return hashed
+
+
+def render_api_logins(inputs: RenderInputs, out: Path, uid: int | None = None) -> Path:
+    """Write the node logins the API checks downloads against: `out`/nodes.passwd,
+    owner-only and owned by the API's user (the secrets directory is not the API's)."""
+    path = write_passwd(private_dir(out) / "nodes.passwd", node_hashes(inputs))
+    if uid is not None:
+        for p in (out, path):
+            os.chown(p, uid, -1)
+    return path
+
+
 def render_broker(settings: Settings, layout: Layout, inputs: RenderInputs, out: Path) -> None:
     """Write mosquitto.conf, acl, passwd, server.crt and server.key into `out`."""
     private_dir(out)
     services = service_logins(settings)
-    hashed = read_passwd(inputs.node_logins)
-    if inputs.simulator_logins is not None and inputs.simulator_logins.exists():
-        hashed.update(_simulator_logins(inputs.simulator_logins))
+    hashed = node_hashes(inputs)
     nodes = sorted(hashed)
     hashed.update({u: mosquitto_hash(c.password.get_secret_value())
                    for u, (_r, c) in services.items()})

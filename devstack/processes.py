@@ -8,10 +8,11 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
+
+from deploy.firmware import FirmwareError, find_tool
 
 
 class StackError(RuntimeError):
@@ -43,11 +44,10 @@ def require_free(host: str, port: int, what: str) -> None:
 
 def venv_tool(name: str, package: str) -> str:
     """A command installed beside this Python (a venv's bin/), else on PATH."""
-    exe = Path(sys.executable).parent / name
-    found = str(exe) if exe.exists() else shutil.which(name)
-    if not found:
-        raise StackError(f"{name} not found: pip install {package}")
-    return found
+    try:
+        return find_tool(name, package)
+    except FirmwareError as exc:
+        raise StackError(str(exc)) from None
 
 
 def wait_until(check: Callable[[], bool], timeout: float, what: str,

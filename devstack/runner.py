@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import tomlkit
 
+from deploy.provision import NodeKeys
 from devstack.influxdb import InfluxDB
 from devstack.mosquitto import BrokerUsers, Mosquitto
 from devstack.processes import Child, StackError, require_free, venv_tool, wait_until
@@ -64,10 +65,20 @@ def write_service_config(path: Path, opts: StackOptions, users: BrokerUsers, inf
     collector["spool_dir"] = str(opts.workdir / "spool")
     api = _table(doc, "api")
     api.update({"host": HOST, "port": opts.api_port})
+    fleet = _table(doc, "fleet")
     for table, user in ((collector, "collector"), (api, "api"),
-                        (_table(doc, "broker"), "homeassistant")):
+                        (_table(doc, "broker"), "homeassistant"), (fleet, "fleet")):
         key = "homeassistant" if user == "homeassistant" else "mqtt"
         table[key] = {"username": user, "password": users.passwords[user]}
+    # `hubsense node add --sim` against this stack: its broker is reloaded by SIGHUP,
+    # nodes download updates from its API (plain HTTP on loopback, as its MQTT is).
+    w = opts.workdir
+    fleet.update({"node_logins": str(w / "fleet" / "nodes.passwd"),
+                  "node_keys": str(w / "fleet" / "node-keys.json"),
+                  "wifi_file": str(w / "fleet" / "wifi.json"),
+                  "bundles_dir": str(w / "fleet" / "bundles"),
+                  "releases_dir": str(w / "releases"), "broker_dir": str(w / "mosquitto"),
+                  "api_url": f"http://{HOST}:{opts.api_port}"})
     tokens = api.setdefault("tokens", tomlkit.aot())
     demo = {"name": "demo", "token": staff_token,
             "scopes": ["nodes:read", "reports:read", "events:write"]}
@@ -110,7 +121,8 @@ def _saved(path: Path) -> tuple[dict[str, str], str | None]:
     doc = tomllib.loads(path.read_text(encoding="utf-8"))
     found = {"collector": doc.get("collector", {}).get("mqtt", {}).get("password"),
              "api": doc.get("api", {}).get("mqtt", {}).get("password"),
-             "homeassistant": doc.get("broker", {}).get("homeassistant", {}).get("password")}
+             "homeassistant": doc.get("broker", {}).get("homeassistant", {}).get("password"),
+             "fleet": doc.get("fleet", {}).get("mqtt", {}).get("password")}
     token = next((t.get("token") for t in doc.get("api", {}).get("tokens", [])
                   if t.get("name") == "demo"), None)
     return {k: v for k, v in found.items() if isinstance(v, str)}, token
@@ -140,10 +152,15 @@ class Stack:
         self.layout: Layout = load_layout(opts.layout)
         self.config = opts.workdir / "hubsense.toml"
         passwords, token = _saved(self.config)
-        self.users = BrokerUsers.for_site(self.layout.site.id, [n.id for n in self.layout.nodes],
-                                          passwords=passwords)
         w = opts.workdir
-        self.broker = Mosquitto(w / "mosquitto", opts.mqtt_port, self.users)
+        # A node provisioned here (`hubsense node add`) logs in with its own login; the
+        # demo plays the others.
+        self.provisioned = set(NodeKeys(w / "fleet" / "node-keys.json").load())
+        self.users = BrokerUsers.for_site(
+            self.layout.site.id, [n.id for n in self.layout.nodes if n.id not in self.provisioned],
+            passwords=passwords)
+        self.broker = Mosquitto(w / "mosquitto", opts.mqtt_port, self.users,
+                                node_logins=w / "fleet" / "nodes.passwd")
         self.influx = InfluxDB(w / "influxdb", opts.influx_port, opts.influx_rpc_port)
         self.services: list[Child] = []
         self.fleet: object | None = None
@@ -207,7 +224,9 @@ class Stack:
         from devstack.nodes import start_demo_fleet
 
         layout = self.history.current if self.history else self.layout
-        return start_demo_fleet(layout, self.opts.workdir / "nodes", HOST,
+        played = Layout.model_validate({**layout.model_dump(), "nodes": [
+            n.model_dump() for n in layout.nodes if n.id not in self.provisioned]})
+        return start_demo_fleet(played, self.opts.workdir / "nodes", HOST,
                                 self.opts.mqtt_port, self.users.passwords)
 
     def dead(self) -> list[str]:
@@ -284,6 +303,7 @@ hubsense is running{story}
                    e.g. curl -H "Authorization: Bearer {stack.staff_token}" {url}/api/v1/nodes
   reports          {reports}
   MQTT broker      {HOST}:{o.mqtt_port}  (logins: {o.workdir}/hubsense.toml)
+  nodes            {_command()} node add desk-q1 --sim FILE {c}   (then ota release/offer)
   InfluxDB (v1)    http://{HOST}:{o.influx_port}  database "hubsense"
   logs             {o.workdir}/
 Press Ctrl-C to stop.

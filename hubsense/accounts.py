@@ -105,7 +105,7 @@ class Accounts:
         if not roles:
             raise AccountError("give at least one role")
         try:
-            check_secret(password)
+            check_secret(password, passphrase=True)
         except ValueError as exc:
             raise AccountError(f"password {exc}") from None
         if self.get(username) is not None and not replace:

@@ -57,11 +57,18 @@ def collector_heartbeat_topic(site: str) -> str:
     return f"{ROOT}/{site}/collector/heartbeat"
 
 
+def offer_topic(site: str, node: str) -> str:
+    """Retained update offer to one node, `OfferPayload`: only that node (and the
+    services) may read it, only the fleet login write it (deploy/broker.py)."""
+    return node_topic(site, node, "ota")
+
+
 def node_subscriptions(site: str) -> list[tuple[str, bool]]:
     """The node topic filters, each with whether its messages may be retained
-    (a node retains its status only)."""
+    (a node retains its status only; the fleet login retains its offers)."""
     return [(f"{ROOT}/{site}/node/+/in/+", False), (f"{ROOT}/{site}/node/+/status", True),
-            (f"{ROOT}/{site}/node/+/heartbeat", False)]
+            (f"{ROOT}/{site}/node/+/heartbeat", False), (f"{ROOT}/{site}/node/+/update", False),
+            (f"{ROOT}/{site}/node/+/ota", True)]
 
 
 class Reject(StrEnum):
@@ -88,6 +95,8 @@ class NodeTopic(StrEnum):
     INPUT = "in"
     STATUS = "status"
     HEARTBEAT = "heartbeat"
+    UPDATE = "update"  # the node: how an update goes
+    OFFER = "ota"  # to the node: an update offered (retained, by the fleet login)
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +122,10 @@ def parse_node_topic(topic: str, site: str) -> ParsedTopic:
         return ParsedTopic(node, NodeTopic.STATUS)
     if rest == ["heartbeat"]:
         return ParsedTopic(node, NodeTopic.HEARTBEAT)
+    if rest == ["update"]:
+        return ParsedTopic(node, NodeTopic.UPDATE)
+    if rest == ["ota"]:
+        return ParsedTopic(node, NodeTopic.OFFER)
     if len(rest) == 2 and rest[0] == "in" and _INPUT_RE.fullmatch(rest[1]):
         return ParsedTopic(node, NodeTopic.INPUT, int(rest[1]))
     raise RejectedMessage(Reject.TOPIC, "unknown node topic leaf")
@@ -128,6 +141,7 @@ Millis = Annotated[int, Field(ge=0, le=4_102_444_800_000)]
 # Counters that a node keeps since its boot, bounded where an int32 of the
 # firmware would wrap anyway.
 Count32 = Annotated[int, Field(ge=0, le=2**31 - 1)]
+Release = Annotated[int, Field(ge=0, le=2**31 - 1)]  # 0: as flashed, before any release
 
 
 class _Payload(BaseModel):
@@ -162,6 +176,39 @@ class HeartbeatPayload(_Payload):
     heap_free: int = Field(ge=0, le=64 * 1024 * 1024)  # an ESP32 with 8 MB PSRAM has less
     rssi: int | None = Field(default=None, ge=-127, le=0)
     drops: Count32
+    rel: Release | None = None  # the update release it runs (a node flashed with a bundle)
+
+
+class UpdateState(StrEnum):
+    """Where a node is with an update release (docs/mqtt-contract.md)."""
+
+    OFFERED = "offered"  # the fleet login offered it; the node has not answered yet
+    DOWNLOADING = "downloading"  # accepted: rebooted into update mode, fetching files
+    VERIFYING = "verifying"  # every file fetched; read back and checked from flash
+    REBOOTING = "rebooting"  # staged in the other slot; the node boots it on trial
+    ONLINE = "online"  # back online on it, and kept
+    REFUSED = "refused"  # a file or the manifest's tag was wrong: never taken
+    FAILED = "failed"  # could not download it (taken again when offered again)
+    ROLLED_BACK = "rolled_back"  # the new firmware did not come online: the old one runs
+
+
+class UpdatePayload(_Payload):
+    """What a node publishes on `.../update` as an update goes."""
+
+    seq: Seq
+    ts: Millis
+    synced: bool = True
+    release: Release
+    state: UpdateState
+    # Printable ASCII without quotes or backslashes (the firmware makes them so).
+    why: Annotated[str, StringConstraints(max_length=80, pattern=r"^[ !#-\[\]-~]*$")] | None = None
+
+
+class OfferPayload(_Payload):
+    """An update offered to a node, retained on `.../ota` by the fleet login."""
+
+    release: Release
+    version: Annotated[str, StringConstraints(pattern=r"^[0-9A-Za-z.+-]{1,24}$")]
 
 
 _FIELDS: dict[Measure, tuple[str, ...]] = {
@@ -279,3 +326,14 @@ def check_observation(node: str, inp: Input, zone: str, raw: bytes,
 
 def parse_heartbeat(raw: bytes) -> HeartbeatPayload:
     return _validate_json(HeartbeatPayload, raw)
+
+
+def parse_update(raw: bytes) -> UpdatePayload:
+    p = _validate_json(UpdatePayload, raw)
+    if p.state is UpdateState.OFFERED:
+        raise RejectedMessage(Reject.PAYLOAD, "a node does not offer itself updates")
+    return p
+
+
+def parse_offer(raw: bytes) -> OfferPayload:
+    return _validate_json(OfferPayload, raw)

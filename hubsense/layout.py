@@ -105,11 +105,30 @@ class Desk(_Strict):
     position: Point
 
 
+# The node settings an input may carry, and the measures each applies to. They
+# reach the node in its config.json, over the air (`hubsense ota release`);
+# unset, the firmware's defaults hold (sensors/README.md).
+INPUT_SETTINGS: dict[str, tuple[Measure, ...]] = {
+    "settle_ms": (Measure.PRESENCE, Measure.COUNT),
+    "hold_s": (Measure.PRESENCE,),
+    "interval_s": (Measure.SOUND,),
+    "offset_db": (Measure.SOUND,),
+}
+
+
 class Input(_Strict):
     n: int = Field(ge=1, le=16)
     measures: Measure
     desk: Id | None = None
     zone: Id | None = None
+    settle_ms: int | None = Field(default=None, ge=0, le=60000,
+                                  description="a detection counts once it lasts this long")
+    hold_s: int | None = Field(default=None, ge=0, le=86400, description="presence: occupied "
+                               "this long after the last motion")
+    interval_s: int | None = Field(default=None, ge=5, le=3600,
+                                   description="sound: the reporting interval")
+    offset_db: float | None = Field(default=None, ge=-40, le=40,
+                                    description="sound: the microphone's calibration")
 
     @model_validator(mode="after")
     def _one_target(self) -> Self:
@@ -117,7 +136,15 @@ class Input(_Strict):
             raise ValueError("an input observes exactly one of 'desk' or 'zone'")
         if self.desk is not None and self.measures is not Measure.PRESENCE:
             raise ValueError(f"a desk can only be observed by 'presence', not '{self.measures}'")
+        for key, measures in INPUT_SETTINGS.items():
+            if getattr(self, key) is not None and self.measures not in measures:
+                raise ValueError(f"'{key}' is a setting of {' and '.join(measures)} inputs, "
+                                 f"not of {self.measures}")
         return self
+
+    def settings(self) -> dict[str, int | float]:
+        """The node settings this input sets (config.json keys of the input)."""
+        return {k: getattr(self, k) for k in INPUT_SETTINGS if getattr(self, k) is not None}
 
 
 class Node(_Strict):

@@ -40,14 +40,20 @@ def strength_bits(value: str) -> float:
     return len(value) * math.log2(pool) if pool else 0.0
 
 
-def check_secret(value: str, min_length: int = MIN_PASSWORD) -> None:
-    """Raise ValueError saying what is wrong with `value` as a secret."""
+def check_secret(value: str, min_length: int = MIN_PASSWORD, passphrase: bool = False) -> None:
+    """Raise ValueError saying what is wrong with `value` as a secret. A person's
+    password may be a `passphrase` of words (spaces between them, none at the ends);
+    a service's secret travels through .env files and shells, so it has none."""
     if _UNEXPANDED.search(value):
         raise ValueError("looks like a variable or placeholder that was never filled in")
     if len(value) < min_length:
         raise ValueError(f"is shorter than {min_length} characters")
-    if any(ch.isspace() or not ch.isprintable() for ch in value):
-        raise ValueError("contains spaces or control characters")
+    if passphrase and value != value.strip():
+        raise ValueError("starts or ends with a space")
+    allowed = " " if passphrase else ""
+    if any((ch.isspace() and ch not in allowed) or not ch.isprintable() for ch in value):
+        raise ValueError("contains tabs, line breaks or control characters" if passphrase
+                         else "contains spaces or control characters")
     lowered = value.lower()
     weak = next((w for w in _WEAK_PARTS if w in lowered), None)
     if weak is not None:

@@ -150,6 +150,50 @@ class BrokerSettings(_Section):
                                   "and the collector's status")
 
 
+class FleetSettings(_Section):
+    """Node provisioning and updates (`hubsense node …`, `hubsense ota …`, docs/deploy.md).
+
+    The files it names hold a site's node secrets: keep them where only the
+    operator reads them (deploy/secrets/ in docker-compose)."""
+
+    mqtt: Credentials | None = Field(
+        default=None, description="the fleet login: offers updates to nodes and clears a "
+                                  "removed node's retained topics (docs/security.md)")
+    node_logins: Path = Field(default=Path("deploy/secrets/nodes.passwd"),
+                              description="node logins, hashed: the broker and the API "
+                                          "check nodes against them")
+    node_keys: Path = Field(default=Path("deploy/secrets/node-keys.json"),
+                            description="each node's update key; read by the fleet commands "
+                                        "only, never by a service")
+    wifi_file: Path = Field(default=Path("deploy/secrets/wifi.json"),
+                            description="the site's Wi-Fi for nodes: {\"ssid\", \"password\"}")
+    tls_dir: Path = Field(default=Path("deploy/secrets/tls"),
+                          description="the site CA's directory (nodes get its ca.der)")
+    bundles_dir: Path = Field(default=Path("deploy/secrets/bundles"),
+                              description="flashable bundles, one directory per node")
+    releases_dir: Path = Field(default=Path(".hubsense/releases"),
+                               description="update releases; the API serves them to nodes")
+    broker_host: str | None = Field(default=None, description="the broker as nodes reach "
+                                    "it (default mqtt.host)")
+    broker_port: int | None = Field(default=None, ge=1, le=65535,
+                                    description="default: mqtt.port")
+    server_name: str | None = Field(default=None, description="the name nodes check on the "
+                                    "broker's certificate (default: broker_host)")
+    api_url: str | None = Field(default=None, pattern=r"^https?://[^/?#@]+$",
+                                description="where nodes download updates (the API, e.g. "
+                                            "https://hub.example.org); none: no updates")
+    ntp: str | None = Field(default=None, description="the NTP server nodes use "
+                            "(default pool.ntp.org)")
+    rollback_s: int = Field(default=120, ge=10, le=3600,
+                            description="a new firmware not online by then rolls back")
+    arch: str = Field(default="xtensawin", description="mpy-cross -march of the boards "
+                      "(xtensawin: ESP32)")
+    broker_dir: Path | None = Field(
+        default=None, description="a broker on this host whose password file hubsense "
+                                  "rewrites and reloads (SIGHUP) itself: the local stack's; "
+                                  "without it, node commands print the docker-compose steps")
+
+
 class StaffToken(_Section):
     """A bearer token for the staff API and what it may read."""
 
@@ -333,6 +377,7 @@ class Settings(BaseSettings):
     collector: CollectorSettings = CollectorSettings()
     broker: BrokerSettings = BrokerSettings()
     api: ApiSettings = ApiSettings()
+    fleet: FleetSettings = FleetSettings()
     report: ReportSettings = ReportSettings()
     console: ConsoleSettings = ConsoleSettings()
 

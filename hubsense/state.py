@@ -20,7 +20,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from hubsense.contract import HeartbeatPayload, Observation
+from hubsense.contract import HeartbeatPayload, Observation, UpdateState
 from hubsense.layout import Desk, Layout, Measure, Text, Zone, ZoneKind
 from hubsense.settings import StateSettings
 
@@ -82,6 +82,28 @@ class ZoneState(BaseModel):
     last_seen_ms: int | None = None
 
 
+class NodeUpdate(BaseModel):
+    """The latest update release offered to a node and where the node is with it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    release: int
+    version: str | None = None  # from the offer
+    state: UpdateState
+    why: str | None = None  # a refusal's or a rollback's reason, in the node's words
+    at_ms: int  # when it got there
+
+    def after(self, release: int, state: UpdateState, why: str | None, at_ms: int,
+              version: str | None = None) -> NodeUpdate:
+        """This update moved on (or a newer release began); an older release's news,
+        or an offer seen again after progress, changes nothing."""
+        if release < self.release or (release == self.release and (
+                state is self.state or state is UpdateState.OFFERED)):
+            return self
+        return NodeUpdate(release=release, state=state, why=why, at_ms=at_ms,
+                          version=version or (self.version if release == self.release else None))
+
+
 class NodeHealth(BaseModel):
     """A node as staff see it; published retained by the collector under state/node/<id>."""
 
@@ -101,6 +123,8 @@ class NodeHealth(BaseModel):
     # Entrance totals that jumped further than people walk since the collector
     # started (hubsense.passages): a broken or forged counter, not visits.
     implausible_counts: int = 0
+    release: int | None = None  # the update release it runs, from its heartbeat
+    update: NodeUpdate | None = None  # the latest update offered to it, and how it went
 
 
 def unknown_zone(zone: Zone, desks_total: int, last: ZoneState | None = None) -> ZoneState:
@@ -161,6 +185,7 @@ class _Node:
     heartbeat: HeartbeatPayload | None = None
     heartbeat_ts_ms: int | None = None
     implausible: int = 0
+    update: NodeUpdate | None = None
 
 
 class SiteTracker:
@@ -193,7 +218,7 @@ class SiteTracker:
                 continue
             node.online, node.said, node.last_seen_ms = old.online, old.said, old.last_seen_ms
             node.heartbeat, node.heartbeat_ts_ms = old.heartbeat, old.heartbeat_ts_ms
-            node.implausible = old.implausible
+            node.implausible, node.update = old.implausible, old.update
             was, now = self.layout.node(node_id), layout.node(node_id)
             assert was is not None and now is not None
             measures = {i.n: i.measures for i in was.inputs}
@@ -229,6 +254,16 @@ class SiteTracker:
             node.last_seen_ms = now_ms
         return changed
 
+    def updating(self, node_id: str, release: int, state: UpdateState, at_ms: int,
+                 why: str | None = None, version: str | None = None) -> None:
+        """Take an offer (the fleet login's) or a node's word on an update."""
+        node = self._nodes[node_id]
+        if node.update is None:
+            node.update = NodeUpdate(release=release, version=version, state=state, why=why,
+                                     at_ms=at_ms)
+        else:
+            node.update = node.update.after(release, state, why, at_ms, version)
+
     def implausible(self, node_id: str) -> None:
         """Note an entrance total that jumped further than people walk (hubsense.passages)."""
         self._nodes[node_id].implausible += 1
@@ -253,7 +288,8 @@ class SiteTracker:
                 boot=hb.boot if hb else None, fw=hb.fw if hb else None,
                 uptime_s=hb.uptime_s if hb else None, heap_free=hb.heap_free if hb else None,
                 rssi=hb.rssi if hb else None, drops=hb.drops if hb else None,
-                implausible_counts=node.implausible))
+                implausible_counts=node.implausible, release=hb.rel if hb else None,
+                update=node.update))
         return out
 
     def _value(self, node_id: str, n: int, now_ms: int) -> Observation | None:

@@ -97,9 +97,10 @@ def node_history_csv(h: NodeHistory) -> str:
 
 def nodes_csv(nodes: Iterable[Any]) -> str:
     return _csv(("node", "online", "fresh", "last_seen_ms", "fw", "uptime_s", "heap_free",
-                 "rssi", "drops"),
+                 "rssi", "drops", "release", "update_release", "update_state"),
                 [(n.id, n.online, n.fresh, n.last_seen_ms, n.fw, n.uptime_s, n.heap_free,
-                  n.rssi, n.drops) for n in nodes])
+                  n.rssi, n.drops, n.release, n.update and n.update.release,
+                  n.update and n.update.state) for n in nodes])
 
 
 def compare_csv(r: CompareReport) -> str:

@@ -15,17 +15,28 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from api.nodeauth import NodeLogins
 from deploy.backup import BackupError, backup, read_manifest, restore
+from deploy.certs import TlsFiles, create_ca
+from deploy.provision import NodeKeys, provision
 from devstack.history import plan, write_history, write_layouts
 from devstack.influxdb import InfluxDB
 from devstack.processes import free_port
+from hubsense.accounts import Accounts, Role
 from hubsense.influx import InfluxV1
-from hubsense.layout import Layout
-from hubsense.settings import InfluxSettings, ReportSettings, Settings
+from hubsense.layout import Layout, load_layout
+from hubsense.settings import (
+    ConsoleSettings,
+    FleetSettings,
+    InfluxSettings,
+    ReportSettings,
+    Settings,
+)
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.services
 
+PASSPHRASE = "a bicycle in the atrium"
 NOW = datetime(2026, 12, 1, 15, 7, tzinfo=ZoneInfo("Europe/Stockholm"))
 
 
@@ -45,8 +56,13 @@ def site(tmp_path: Path, name: str, server: InfluxDB, layout_file: Path,
     conf = tmp_path / f"{name}.toml"
     conf.write_text(f'layout = "{layout_file}"\n[influx]\nurl = "{server.url}"\n'
                     f"[report]\nearlier_layouts = {json.dumps([str(p) for p in earlier])}\n")
+    secrets = tmp_path / name / "secrets"
+    fleet = FleetSettings(node_logins=secrets / "nodes.passwd",
+                          node_keys=secrets / "node-keys.json", tls_dir=secrets / "tls",
+                          releases_dir=tmp_path / name / "releases")
     return Settings(layout=layout_file, influx=InfluxSettings(url=server.url),
-                    report=ReportSettings(earlier_layouts=earlier)), conf
+                    report=ReportSettings(earlier_layouts=earlier), fleet=fleet,
+                    console=ConsoleSettings(users_file=secrets / "staff.json")), conf
 
 
 def report(conf: Path, *args: str) -> object:
@@ -65,6 +81,10 @@ def test_backup_and_restore_give_the_same_reports(two_servers: tuple[InfluxDB, I
     settings_a, conf_a = site(tmp_path, "a", a, current, [earlier])
     with InfluxV1(settings_a.influx) as db:
         write_history(db, settings_a, p)
+    # What no command can make again: without it every node would be flashed anew.
+    create_ca(TlsFiles(settings_a.fleet.tls_dir), layout.site.id)
+    node = provision(settings_a, load_layout(current), "desk-q1", None)
+    Accounts(settings_a.console.users_file).add("kim", PASSPHRASE, [Role.FACILITY])
     archive = tmp_path / "out" / "site.tar.gz"
     summary = backup(settings_a, archive, config_file=conf_a)
     assert archive.stat().st_mode & 0o077 == 0, "it holds secrets"
@@ -77,6 +97,15 @@ def test_backup_and_restore_give_the_same_reports(two_servers: tuple[InfluxDB, I
     got = restore(settings_b, archive)
     assert got.total == summary.total
     assert (restored_layout.parent / "versions").is_dir()  # the earlier version, found alone
+    fleet_a, fleet_b = settings_a.fleet, settings_b.fleet
+    assert NodeLogins(fleet_b.node_logins).check("desk-q1", node.password())
+    assert NodeKeys(fleet_b.node_keys).load()["desk-q1"].key == node.key
+    assert Accounts(settings_b.console.users_file).verify("kim", PASSPHRASE) is not None
+    for name in ("ca.key", "ca.crt", "ca.der"):
+        assert (fleet_b.tls_dir / name).read_bytes() == (fleet_a.tls_dir / name).read_bytes()
+    for path in (fleet_b.node_keys, fleet_b.node_logins, fleet_b.tls_dir / "ca.key",
+                 settings_b.console.users_file):
+        assert path.stat().st_mode & 0o077 == 0, path
     first, last = str(p.start.date()), str(p.end.date())
     for args in (("visits", "--from", first, "--to", last, "--by", "week"),
                  ("utilization", "--from", first, "--to", last),

@@ -19,9 +19,13 @@ def forget(name):
         delattr(hubsense_node, name)
 
 
-def start(path="config.json"):
+def start(path="config.json", ota=None):
     """Build the node from its config and start its tasks but the MQTT client's;
-    return the client's arguments (main.py makes it once this module is gone)."""
+    return the client's arguments (main.py makes it once this module is gone).
+
+    `ota`: (root, slot, ota.json's state) from the boot loader, or None (no
+    updates). With a release to fetch ("get"), the node starts in update mode:
+    no inputs, the updater instead (hubsense_node/ota.py)."""
     # Order matters on a 32 KB heap, where fragmentation fails a boot before
     # the bytes run out: the config check runs first, alone; the queue's
     # buffer comes next; the MQTT client last, in the room this code leaves.
@@ -40,6 +44,8 @@ def start(path="config.json"):
         sys.exit(1)
     del config
     forget("config")
+    forget("nodekey")
+    forget("hmac")
     # Rebuilt after a collection, the config's objects sit together at the
     # bottom of the heap instead of among the checker's holes.
     import json
@@ -70,6 +76,9 @@ def start(path="config.json"):
 
         net = WiFiLink(cfg["wifi"]["ssid"], cfg["wifi"]["password"])
     control = None
+    update = ota is not None and "get" in ota[2]
+    if update:
+        cfg["inputs"] = []  # update mode: the node samples nothing until it reboots
     if cfg["sim"] is None:
         import board
 
@@ -87,6 +96,19 @@ def start(path="config.json"):
         control = sim.ControlFile(cfg["sim"]["file"], channels, cfg["sim"]["poll_ms"])
         control.poll()
         del sim, channels
+    status = ("hubsense/v1/%s/node/%s/status" % (cfg["site"], cfg["node"])).encode()
+    if update:
+        # Update mode: no node, no inputs. The MQTT client waits behind the updater's
+        # gate (its link and its clock) until the download is done: one TLS session
+        # at a time.
+        if control is not None:
+            asyncio.create_task(control.run())
+        from hubsense_node import ota as updater
+
+        gate = updater.start(cfg, ctx, ota, queue, net, status)
+        return (b["host"], b["port"], cfg["node"], b["password"], status, queue,
+                b["keepalive_s"], tuple(b["backoff_ms"]), gate,
+                None if ctx is None else (ctx, b["server_name"] or b["host"], gate), None)
     import binascii
     import os
     from time import ticks_ms
@@ -102,9 +124,17 @@ def start(path="config.json"):
     from hubsense_node import FW
     from hubsense_node.node import Node
 
-    node = Node(cfg, queue, boot, net.rssi if net is not None else None)
+    node = Node(cfg, queue, boot, status, net.rssi if net is not None else None)
     node.add(ins)
     print("hubsense node %s (%s) fw %s boot %s" % (cfg["node"], cfg["kind"], FW, boot))
+    sub = None
+    if ota is not None:  # flashed as a bundle: the release it runs, and its offers
+        st = ota[2]
+        node.rel = st["trial"]["release"] if "trial" in st else st["release"]
+        if cfg["ota"] is not None:
+            from hubsense_node.inbox import Inbox
+
+            sub = Inbox(cfg, node, ota, queue)
     # The sensors' control file (simulation) is read before the node samples.
     if control is not None:
         asyncio.create_task(control.run())
@@ -114,4 +144,4 @@ def start(path="config.json"):
     # clock gates TLS: certificates are checked against it.
     return (b["host"], b["port"], cfg["node"], b["password"], node.status_topic, queue,
             b["keepalive_s"], tuple(b["backoff_ms"]), net,
-            None if ctx is None else (ctx, b["server_name"] or b["host"], node))
+            None if ctx is None else (ctx, b["server_name"] or b["host"], node), sub)

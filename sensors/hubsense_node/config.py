@@ -7,6 +7,9 @@ bytes leave RAM with the module, which the node unloads once it has its config.
 
 import json
 
+# A bundle's config.json holds no secret: nodekey.py derives `broker.password`
+# (and `previous`, during a rotation) from node.key and `broker.rotation`, and
+# takes `wifi` from wifi.json, both flashed with it (hubsense node add).
 # Each section: key -> [type, default ("!": required), min, max]. Types: d an id
 # (as the layout's: [a-z0-9][a-z0-9_-]{0,47}), s str, i int, f float, l list,
 # o the section of that name. "in" holds the keys of every input, "pir" ...
@@ -16,12 +19,15 @@ _SCHEMA = b"""{"": {"node": ["d", "!", 1, 48], "site": ["d", "!", 1, 48],
  "kind": ["s", "!", 1, 16], "broker": ["o", "!"], "wifi": ["o", null],
  "ntp": ["s", "pool.ntp.org", 1, 253], "heartbeat_s": ["i", 60, 5, 3600],
  "sample_ms": ["i", 100, 10, 10000], "queue_bytes": ["i", 1024, 256, 16384],
- "inputs": ["l", "!", 1, 4], "sim": ["o", null]},
+ "inputs": ["l", "!", 1, 4], "sim": ["o", null], "ota": ["o", null]},
 "broker": {"host": ["s", "!", 1, 253], "port": ["i", null, 1, 65535],
- "password": ["s", "!", 1, 128], "keepalive_s": ["i", 30, 5, 600],
+ "password": ["s", "!", 1, 128], "previous": ["s", null, 1, 128],
+ "rotation": ["i", 1, 1, 65535],
+ "keepalive_s": ["i", 30, 5, 600],
  "backoff_ms": ["l", [500, 30000], 2, 2], "ca": ["s", null, 1, 64],
  "server_name": ["s", null, 1, 253]},
 "wifi": {"ssid": ["s", "!", 1, 32], "password": ["s", "!", 0, 64]},
+"ota": {"url": ["s", "!", 8, 200]},
 "sim": {"file": ["s", "!", 1, 255], "poll_ms": ["i", 100, 10, 10000]},
 "in": {"n": ["i", "!", 1, 16], "sensor": ["s", "!", 1, 16]},
 "pir": {"settle_ms": ["i", 500, 0, 60000], "hold_s": ["i", 300, 0, 86400]},
@@ -82,12 +88,15 @@ def validate(raw, need_wifi=False):
     if cfg["kind"] not in kinds:
         raise ValueError("key 'kind' must be one of " + ", ".join(kinds))
     if need_wifi and cfg["wifi"] is None:
-        raise ValueError("missing key 'wifi'")
+        raise ValueError("missing key 'wifi' (or a wifi.json)")
     b = cfg["broker"]
     if b["ca"] is None and b["server_name"] is not None:
         raise ValueError("key 'broker.server_name' needs 'broker.ca' (TLS)")
     if b["port"] is None:
         b["port"] = 1883 if b["ca"] is None else 8883
+    o = cfg["ota"]
+    if o is not None and not o["url"].startswith("http://" if b["ca"] is None else "https://"):
+        raise ValueError("key 'ota.url' must be https://… (http://… only without broker.ca)")
     lo, hi = b["backoff_ms"]
     if not (isinstance(lo, int) and isinstance(hi, int) and 0 < lo <= hi):
         raise ValueError("key 'broker.backoff_ms' must be [min, max] with 0 < min <= max")
@@ -112,7 +121,8 @@ def validate(raw, need_wifi=False):
 
 
 def load(path="config.json", need_wifi=False):
-    """Read and validate a config file."""
+    """Read and validate a config file; a bundle's (no password) gets its secrets from
+    the files beside it (nodekey.py)."""
     try:
         with open(path) as f:
             raw = json.load(f)
@@ -120,4 +130,9 @@ def load(path="config.json", need_wifi=False):
         raise ValueError("cannot read %s" % path) from None
     except ValueError as exc:
         raise ValueError("%s is not valid JSON: %s" % (path, exc)) from None
+    b = raw.get("broker") if isinstance(raw, dict) else None
+    if isinstance(b, dict) and "password" not in b:
+        from hubsense_node import nodekey
+
+        nodekey.fill(raw, path[:path.rfind("/") + 1])
     return validate(raw, need_wifi)

@@ -10,9 +10,10 @@ unacknowledged one is sent again (with DUP) after a reconnect, and
 publishing allocates no packets.
 
 The socket is polled (non-blocking, every few ms while waiting) instead of
-wrapped in asyncio streams, events and timeouts: a node only ever receives
-CONNACK, PUBACK and PINGRESP, and this keeps asyncio's optional modules and
-a reader task out of a 32 KB heap. TLS fits the same polling: the socket is
+wrapped in asyncio streams, events and timeouts: a node receives CONNACK,
+PUBACK and PINGRESP (and, on a node that takes updates, what its inbox
+reads: inbox.py); this keeps asyncio's optional modules and a reader task
+out of a 32 KB heap. TLS fits the same polling: the socket is
 wrapped without a handshake, which then runs inside the first writes and
 reads (each returns None until it is done), so the CONNECT's timeout covers it.
 """
@@ -32,7 +33,7 @@ _PUBLISH_QOS1 = const(0x32)
 _PUBACK = const(0x40)
 _PINGRESP = const(0xD0)
 _PINGREQ = b"\xc0\x00"
-_CONNACKED = const(0)  # `_acked` value for CONNACK; packet ids start at 1
+_CONNACKED = const(0)  # `acked` value for CONNACK; packet ids start at 1
 _POLL_MS = const(1)  # how often a session waiting for the broker looks again
 _IDLE_MS = const(50)  # how often an idle session looks for work
 _TIMEOUT_MS = const(5000)  # the longest a connect, send or ack may take
@@ -53,6 +54,22 @@ def connect_packet(client_id, password, will_topic, keepalive_s):
         body += f
     n = len(body)  # < 16384: two bytes of remaining length at most
     return bytes((_CONNECT, n & 0x7F | 0x80, n >> 7) if n > 0x7F else (_CONNECT, n)) + body
+
+
+async def dial(sock, addr, wait):
+    """Connect `sock` to (host, port) without blocking; await `wait(start)` meanwhile
+    (it raises to give up). The update's HTTP client dials the same way."""
+    sock.setblocking(False)
+    try:
+        sock.connect(socket.getaddrinfo(addr[0], addr[1])[0][-1])
+    except OSError as exc:
+        if exc.errno != EINPROGRESS:
+            raise
+    p = select.poll()
+    p.register(sock, select.POLLOUT)
+    start = ticks_ms()
+    while not p.poll(0):
+        await wait(start)
 
 
 def publish_into(buf, topic, payload, retain, pid, dup):
@@ -83,10 +100,14 @@ class Client:
     """Keeps one broker session alive and drains `queue` into it, in order."""
 
     def __init__(self, host, port, client_id, password, status_topic, queue,
-                 keepalive_s=30, backoff_ms=(500, 30000), link=None, tls=None):
+                 keepalive_s=30, backoff_ms=(500, 30000), link=None, tls=None, sub=None):
         """`tls`: None for plain MQTT, or (context, server name, clock): the broker's
         certificate must chain to the context's CA (CERT_REQUIRED) and carry the
-        server name, and the client connects once `clock.synced`."""
+        server name, and the client connects once `clock.synced`. `sub`: an Inbox
+        (inbox.py) that subscribes each session, reads what that brings, and may
+        change the login the broker refuses (a password being rotated)."""
+        # The largest buffer first, while the room the wiring left is whole.
+        self._tx = memoryview(bytearray(_TX_BYTES))
         self._addr = (host, port)
         self._connect = connect_packet(client_id, password, status_topic, keepalive_s)
         self._status = status_topic
@@ -100,11 +121,12 @@ class Client:
         # reading allocates nothing. (17 attributes at most: one more grows
         # the instance's table by a third.)
         mv = memoryview(bytearray(4))
-        self._rx_at = (mv, mv[1:], mv[2:], mv[3:])
-        self._tx = memoryview(bytearray(_TX_BYTES))
+        self._rx_at = (mv, mv[1:], mv[2:], mv[3:], sub)
         self._have = 0
         self._pid = 0
-        self._acked = -1  # -1 until CONNACK, then the last acknowledged packet id
+        # -1 until CONNACK, then the last acknowledged packet id: the boot loader
+        # keeps a trial firmware once this is 0 or more and the queue is empty.
+        self.acked = -1
         self._inflight = -1  # the record sent, not acknowledged when the session died: DUP
         self._last_rx = ticks_ms()
         self._last_tx = ticks_ms()
@@ -116,7 +138,7 @@ class Client:
                 await self._session()
             except Exception as exc:  # any failure means: reconnect
                 print("mqtt: connection lost:", repr(exc))
-            self._acked = -1
+            self.acked = -1
             try:
                 self._sock.close()  # type: ignore[union-attr]
             except Exception:  # none, or already broken: nothing left to release
@@ -141,17 +163,7 @@ class Client:
                     raise OSError("network link down")
         self._have = 0
         sock = self._sock = socket.socket()
-        sock.setblocking(False)
-        try:
-            sock.connect(socket.getaddrinfo(self._addr[0], self._addr[1])[0][-1])
-        except OSError as exc:
-            if exc.errno != EINPROGRESS:
-                raise
-        p = select.poll()
-        p.register(sock, select.POLLOUT)
-        start = ticks_ms()
-        while not p.poll(0):
-            await self._wait(start, "connect", _POLL_MS)
+        await dial(sock, self._addr, lambda start: self._wait(start, "connect", _POLL_MS))
         if tls is not None:
             self._sock = tls[0].wrap_socket(sock, server_hostname=tls[1],
                                             do_handshake_on_connect=False)
@@ -160,6 +172,8 @@ class Client:
         self._delay = self._ms[1]
         print("mqtt: connected to %s:%d" % self._addr)
         await self._publish(self._status, b"online", True, False)
+        if self._rx_at[4] is not None and self._rx_at[4].packet:
+            await self._send(self._rx_at[4].packet)
         await self._drain()
 
     async def _drain(self):
@@ -187,10 +201,13 @@ class Client:
                 await self._send(_PINGREQ)
             await self._wait(None, "idle", _IDLE_MS)
 
-    async def _publish(self, topic, payload, retain, dup):
+    def _publish(self, topic, payload, retain, dup):
+        """Write a PUBLISH into the send buffer now; return what sends it, to await.
+
+        Not a coroutine itself: one generator per message (_send's), not two."""
         self._pid = self._pid % 65535 + 1
         n = publish_into(self._tx, topic, payload, retain, self._pid, dup)
-        await self._send(self._tx[:n], self._pid)
+        return self._send(self._tx[:n], self._pid)
 
     async def _wait(self, start, what, ms):
         """Sleep `ms`, then take in what arrived; fail on a lost link or (unless `start`
@@ -206,6 +223,11 @@ class Client:
         """Read whatever whole packets the broker has sent."""
         rx, sock = self._rx_at[0], self._sock
         while True:
+            if self._have < 0:  # a longer packet, which the inbox reads
+                if not self._rx_at[4].read(sock, rx):
+                    return
+                self._have = 0
+                continue
             need = 2 if self._have < 2 else 2 + rx[1]
             got = sock.readinto(self._rx_at[self._have], need - self._have)  # type: ignore[union-attr]
             if got is None:
@@ -214,8 +236,10 @@ class Client:
                 raise OSError("connection closed by the broker")
             self._have += got
             if self._have == 2 and rx[1]:
-                if rx[1] != 2:
-                    raise ValueError("unexpected packet 0x%02x" % rx[0])
+                if rx[1] != 2 or rx[0] & 0xF0 == 0x30:  # not 4 bytes long, or a PUBLISH
+                    if self._rx_at[4] is None:
+                        raise ValueError("unexpected packet 0x%02x" % rx[0])
+                    self._have = -1
                 continue
             if self._have < need:
                 continue
@@ -223,11 +247,13 @@ class Client:
             self._last_rx = ticks_ms()
             typ = rx[0]
             if typ == _PUBACK:
-                self._acked = rx[2] << 8 | rx[3]
+                self.acked = rx[2] << 8 | rx[3]
             elif typ == _CONNACK:
                 if rx[3]:
+                    if self._rx_at[4] is not None:
+                        self._rx_at[4].refused(self, rx[3])
                     raise ValueError("connection refused, return code %d" % rx[3])
-                self._acked = _CONNACKED
+                self.acked = _CONNACKED
             elif typ != _PINGRESP:
                 raise ValueError("unexpected packet 0x%02x" % typ)
 
@@ -243,5 +269,5 @@ class Client:
         self._last_tx = start = ticks_ms()
         if ack >= 0:
             self._receive()  # on a fast link the ack is often there already
-            while self._acked != ack:
+            while self.acked != ack:
                 await self._wait(start, "ack", _POLL_MS)

@@ -20,10 +20,11 @@ _EPOCH_OFFSET_MS = 946684800000 if time.gmtime(0)[0] == 2000 else 0
 class Node:
     """Turns input changes and heartbeats into contract payloads on the outgoing queue."""
 
-    def __init__(self, cfg, queue, boot, rssi=None):
-        self._base = "hubsense/v1/%s/node/%s/" % (cfg["site"], cfg["node"])
-        self.status_topic = (self._base + "status").encode()
-        self._heartbeat_topic = (self._base + "heartbeat").encode()
+    rel = None  # the update release it runs, on a node flashed as a bundle (app.start)
+
+    def __init__(self, cfg, queue, boot, status_topic, rssi=None):
+        self.status_topic = status_topic  # …/node/<id>/status: the other topics are beside it
+        self._heartbeat_topic = status_topic[:-6] + b"heartbeat"
         self._inputs = []  # type: list
         self._queue = queue
         self._rssi = rssi
@@ -37,7 +38,8 @@ class Node:
     def add(self, inputs):
         """Sample and publish these inputs from now on."""
         for inp in inputs:
-            inp.topic = ("%sin/%d" % (self._base, inp.n)).encode()
+            # The topic prefix is not kept for this alone: it is the status topic's.
+            inp.topic = b"%sin/%d" % (self.status_topic[:-6], inp.n)
             self._inputs.append(inp)
 
     def _publish(self, topic, fields):
@@ -66,10 +68,12 @@ class Node:
         for inp in self._inputs:
             self._publish(inp.topic, inp.fields())
         rssi = self._rssi() if self._rssi is not None else None
+        rel = self.rel
         self._publish(self._heartbeat_topic,
-                      '"boot":"%s","fw":"%s","uptime_s":%d,"heap_free":%d,"drops":%d%s' % (
+                      '"boot":"%s","fw":"%s","uptime_s":%d,"heap_free":%d,"drops":%d%s%s' % (
                           self.boot, FW, self._uptime_ms // 1000, gc.mem_free(),
-                          self._queue.drops, "" if rssi is None else ',"rssi":%d' % rssi))
+                          self._queue.drops, "" if rssi is None else ',"rssi":%d' % rssi,
+                          "" if rel is None else ',"rel":%d' % rel))
 
     def sync(self, host):
         """Set the clock by NTP where the board has it; else trust a plausible host clock."""

@@ -206,6 +206,15 @@ def test_user_commands_keep_hashes_in_an_owner_only_file(tmp_path: Path) -> None
     assert weak.returncode == 2 and "password is shorter than 16" in weak.stderr
     assert hubsense("add", "anna", "--role", "viewer", "--password-stdin",
                     stdin=PASSWORD + "\n").returncode == 2, "no silent replace"
+    # A person may choose a passphrase of words; a tab or an edge space is a slip.
+    words = "a bicycle in the atrium"
+    assert hubsense("add", "cai", "--role", "viewer", "--password-stdin",
+                    stdin=words + "\n").returncode == 0
+    assert Accounts(users).verify("cai", words) is not None
+    for slip in (words + " ", "a bicycle\tin the atrium"):
+        r = hubsense("add", "dee", "--role", "viewer", "--password-stdin", stdin=slip + "\n")
+        assert r.returncode == 2 and ("space" in r.stderr or "tabs" in r.stderr), r.stderr
+    assert hubsense("remove", "cai").returncode == 0
     listed = hubsense("list")
     assert listed.stdout.split()[:2] == ["anna", "facility,hubteam"]
     assert "argon2" not in listed.stdout

@@ -259,9 +259,15 @@ def test_overview_and_nodes_pages(browser: Browser, demo: Console) -> None:
     pub = demo.publisher()
     pub.publish(f"hubsense/v1/{demo.layout.site.id}/state/node/buzz-s", json.dumps({
         "id": "buzz-s", "online": True, "fresh": True, "fw": "0.4.2", "uptime_s": 7200,
-        "heap_free": 12000, "rssi": -70, "drops": 3}))
-    eventually(lambda: next(n for n in api(demo, "/api/v1/nodes")["data"]
-                            if n["id"] == "buzz-s")["fw"], what="the API has buzz-s's health")
+        "heap_free": 12000, "rssi": -70, "drops": 3, "release": 3,
+        "update": {"release": 4, "version": "0.4.3", "state": "rolled_back",
+                   "why": "not online within 120 s", "at_ms": 1795425000000}}))
+    pub.publish(f"hubsense/v1/{demo.layout.site.id}/state/node/desk-q1", json.dumps({
+        "id": "desk-q1", "online": True, "fresh": True, "fw": "0.4.3", "release": 4,
+        "update": {"release": 4, "version": "0.4.3", "state": "online", "at_ms": 1795425000000}}))
+    eventually(lambda: {n["id"]: n["release"] for n in api(demo, "/api/v1/nodes")["data"]
+                        if n["id"] in ("buzz-s", "desk-q1")} == {"buzz-s": 3, "desk-q1": 4},
+               what="the API has both nodes' health")
     page = sign_in(browser, f"{demo.url}/staff")
     with demo.db() as db:
         t = demo.service(db).so_far_today()
@@ -271,11 +277,21 @@ def test_overview_and_nodes_pages(browser: Browser, demo: Console) -> None:
     expect(page.locator("#alerts li[data-alert=low_heap][data-node=buzz-s]")).to_contain_text(
         "12000 bytes free")
     expect(page.locator("#alerts li[data-alert=queue_drops][data-node=buzz-s]")).to_be_visible()
+    expect(page.locator("#alerts li[data-alert=update_rolled_back][data-node=buzz-s]")
+           ).to_contain_text("rolled back from update release 4")
+    expect(page.locator("#alerts li[data-node=desk-q1]")).to_have_count(0)
     page.click("#nav a[data-page=nodes]")
     row = page.locator("#nodes-table tr[data-row=buzz-s]")
     expect(row.locator("[data-col=fw]")).to_have_text("0.4.2")
     expect(row.locator("[data-col=drops]")).to_have_text("3")
-    expect(row.locator("[data-slot=ota]")).to_have_count(1)
+    expect(row.locator("[data-slot=ota]")).to_have_text(
+        "release 3 · release 4 (0.4.3): rolled back")
+    expect(row.locator("[data-slot=ota]")).to_have_attribute("title", "not online within 120 s")
+    expect(page.locator("#nodes-table tr[data-row=desk-q1] [data-slot=ota]")).to_have_text(
+        "release 4")
+    nodes = {r["node"]: r for r in csv.DictReader(io.StringIO(
+        download(page, "section:has(#nodes-table) [data-export=csv]").decode()))}
+    assert (nodes["buzz-s"]["release"], nodes["buzz-s"]["update_state"]) == ("3", "rolled_back")
     page.click("button[data-history=buzz-s]")
     expect(page.locator("#node-history h2")).to_have_text("Node buzz-s, last 24 hours")
     got = list(csv.DictReader(io.StringIO(download(page, "#node-history [data-export=csv]")

@@ -130,3 +130,69 @@ def test_a_wrong_password_is_refused(broker: Mosquitto, user: str) -> None:
         assert not c.client.is_connected()
     finally:
         c.close()
+
+
+def offer_topic(node_id: str) -> str:
+    return f"hubsense/v1/{SITE}/node/{node_id}/ota"
+
+
+def test_a_node_reads_its_own_update_offer_and_no_other(broker: Mosquitto,
+                                                        spy: NodeSim) -> None:
+    q1 = node(broker, "desk-q1", mqtt.MQTTv311)
+    try:
+        for pattern in (offer_topic("desk-q1"), offer_topic("desk-q2"), "#",
+                        f"hubsense/v1/{SITE}/node/+/ota"):
+            q1.client.subscribe(pattern, qos=0)
+        time.sleep(0.3)
+        spy.publish(offer_topic("desk-q2"), '{"release": 7, "version": "0.7.0"}')
+        spy.publish(offer_topic("desk-q1"), '{"release": 8, "version": "0.8.0"}')
+        wait_for(lambda: offer_topic("desk-q1") in q1.received, what="its own offer")
+        time.sleep(0.3)
+        assert set(q1.received) == {offer_topic("desk-q1")}
+    finally:
+        q1.close()
+
+
+@pytest.mark.parametrize("user", ["desk-q1", "collector", "api", "homeassistant"])
+def test_only_the_fleet_login_offers_updates(broker: Mosquitto, spy: NodeSim, user: str) -> None:
+    c = node(broker, user)
+    fleet = node(broker, "fleet")
+    try:
+        c.client.publish(offer_topic("desk-q1"), b'{"release": 99, "version": "6.6.6"}', qos=1)
+        fleet.client.publish(offer_topic("desk-q2"), b'{"release": 3, "version": "0.3.0"}',
+                             qos=1)
+        wait_for(lambda: c.pubacks and fleet.pubacks, what="PUBACKs")
+        assert c.pubacks[0].value == NOT_AUTHORIZED and fleet.pubacks[0].value == 0
+        wait_for(lambda: spy.get(offer_topic("desk-q2")) is not None, what="the fleet's offer")
+        assert spy.get(offer_topic("desk-q1")) is None
+    finally:
+        c.close()
+        fleet.close()
+
+
+def test_a_node_reports_its_own_update_only(broker: Mosquitto, spy: NodeSim) -> None:
+    q1 = node(broker, "desk-q1")
+    try:
+        for n in ("desk-q2", "desk-q1"):
+            q1.client.publish(f"hubsense/v1/{SITE}/node/{n}/update", b"{}", qos=1)
+        wait_for(lambda: len(q1.pubacks) == 2, what="two PUBACKs")
+        assert [rc.value for rc in q1.pubacks] == [NOT_AUTHORIZED, 0]
+    finally:
+        q1.close()
+
+
+def test_the_fleet_login_writes_offers_and_status_and_nothing_a_node_says(
+        broker: Mosquitto) -> None:
+    fleet = node(broker, "fleet")
+    try:
+        for topic in (input_topic(SITE, "desk-q1", 1), f"hubsense/v1/{SITE}/node/desk-q1/update",
+                      f"hubsense/v1/{SITE}/node/desk-q1/heartbeat",
+                      f"hubsense/v1/{SITE}/state/node/desk-q1",
+                      f"hubsense/v1/{SITE}/node/desk-q1/status"):
+            fleet.client.publish(topic, b"", qos=1, retain=True)
+        wait_for(lambda: len(fleet.pubacks) == 5, what="five PUBACKs")
+        # 0x10 "no matching subscribers" is a success too: nobody listens here.
+        assert [rc.is_failure for rc in fleet.pubacks] == [True] * 4 + [False]
+        assert [rc.value for rc in fleet.pubacks][:4] == [NOT_AUTHORIZED] * 4
+    finally:
+        fleet.close()

@@ -18,11 +18,11 @@ import yaml
 from cli.main import main
 from deploy.broker import BrokerPaths, Listener, mosquitto_conf
 from deploy.certs import TlsFiles, create_ca, issue_server_cert
-from deploy.passwd import mosquitto_hash, write_passwd
 from devstack.mosquitto import BrokerUsers, Mosquitto, login_works
 from devstack.processes import Child, free_port, tcp_open, wait_until
 from hubsense.contract import input_topic, state_topic
 from hubsense.layout import Layout
+from hubsense.passwd import mosquitto_hash, write_passwd
 from hubsense.passwords import new_secret
 from tests.collector.test_acl import NOT_AUTHORIZED, Client
 from tests.conftest import EXAMPLE_LAYOUT, ROOT

@@ -56,7 +56,9 @@ def config(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 
 def test_services_are_all_there(config: dict[str, Any]) -> None:
     assert set(config["services"]) == {"broker-config", "mosquitto", "influxdb", "grafana",
-                                       "proxy", "collector", "api", "rollup", "simulator"}
+                                       "proxy", "collector", "api", "rollup", "simulator",
+                                       "fleet"}
+    assert config["services"]["fleet"]["profiles"] == ["tools"]
     assert config["services"]["rollup"]["entrypoint"] == ["python", "-m", "reports.schedule"]
     assert config["services"]["simulator"]["profiles"] == ["simulator"]
     # The versions the tests run: Mosquitto 2.0.11 and Caddy 2.6.2 from Debian 12.
@@ -182,6 +184,32 @@ def test_the_layout_directory_is_mounted_whole(config: dict[str, Any]) -> None:
     for name in ("collector", "api", "rollup", "broker-config"):
         assert any(v.endswith(f":{folder}:ro") and v.startswith(f"{ROOT}/config:")
                    for v in config["services"][name]["volumes"]), name
+def test_fleet_commands_and_the_api_share_releases_not_keys(
+        config: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The fleet service reads the node keys and writes releases; the API serves the
+    releases and checks nodes against a copy of their hashed logins, and sees no key."""
+    svc = config["services"]
+    for key, value in svc["fleet"]["environment"].items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("HUBSENSE_LAYOUT", str(ROOT / "config" / "layout.yaml"))
+    s = load_settings(ROOT / "deploy" / "hubsense.toml")
+    f = s.fleet
+    assert f.mqtt is not None and f.mqtt.username == "fleet"
+    assert (f.broker_host, f.broker_port, f.api_url) == ("hub.example.org", 8883,
+                                                         "https://hub.example.org")
+    mounts = {v.split(":")[1]: v for v in svc["fleet"]["volumes"]}
+    assert f.node_keys.is_relative_to(Path("/secrets")) and "/secrets" in mounts
+    assert not mounts["/secrets"].endswith(":ro")
+    assert f.releases_dir.as_posix() in mounts
+    api = {v.split(":")[1]: v for v in svc["api"]["volumes"]}
+    assert api[f.releases_dir.as_posix()].endswith(":ro")
+    assert not any(m == "/secrets" or m.startswith("/secrets/") for m in api)
+    logins = Path(svc["api"]["environment"]["HUBSENSE_FLEET__NODE_LOGINS"])
+    assert logins.parent.as_posix() in api and api[logins.parent.as_posix()].endswith(":ro")
+    render = svc["broker-config"]["command"]
+    assert render[render.index("--api-out") + 1] == "/api-logins"
+    assert render[render.index("--nodes") + 1] == f.node_logins.as_posix()
+    assert svc["broker-config"]["environment"]["HUBSENSE_FLEET__MQTT__USERNAME"] == "fleet"
 
 
 def test_influxdb_creates_the_rollup_policy_at_first_start(config: dict[str, Any]) -> None:

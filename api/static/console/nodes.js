@@ -1,6 +1,7 @@
 // Nodes: online, stale or offline, last seen, firmware, uptime, free heap, RSSI and
 // offline-queue drops as the collector last published them, and a node's last day.
-// The "Update (OTA)" column is a slot the fleet work fills (data-slot="ota").
+// The update column: the release a node runs and, if one was offered since, where it is
+// with that one (hubsense ota offer; the node's own reports, through the collector).
 import { nodeChart } from "./charts.js";
 import { h, num, table } from "./dom.js";
 import { exportBar } from "./exporting.js";
@@ -14,6 +15,16 @@ function stateOf(n, t) {
   if (!n.online) return h("span", { class: "status-bad", "data-state": "offline" }, t.offline);
   if (!n.fresh) return h("span", { class: "status-warn", "data-state": "stale" }, t.stale);
   return h("span", { class: "status-good", "data-state": "online" }, t.online);
+}
+
+function updateOf(n, t) {
+  const u = n.update;
+  const runs = n.release === null || n.release === undefined ? null : t.release(n.release);
+  if (!u || (u.state === "online" && u.release === n.release)) return h("span", { "data-slot": "ota" }, runs || t.noUpdate);
+  const bad = ["refused", "failed", "rolled_back"].includes(u.state);
+  const text = `${t.release(u.release)}${u.version ? ` (${u.version})` : ""}: ${t.update[u.state] || u.state}`;
+  return h("span", { "data-slot": "ota", "data-update": u.state, class: bad ? "status-bad" : null, title: u.why || null },
+    runs && u.state !== "online" ? `${runs} · ${text}` : text);
 }
 
 export async function render(ctx) {
@@ -40,7 +51,7 @@ export async function render(ctx) {
         { head: t.heap, num: true, id: "heap", cell: (n) => (n.heap_free === null ? "–" : `${num(n.heap_free, lang, 0)} B`) },
         { head: t.rssi, num: true, id: "rssi", cell: (n) => (n.rssi === null ? "–" : `${n.rssi} dBm`) },
         { head: t.drops, num: true, id: "drops", cell: (n) => (n.drops === null ? "–" : String(n.drops)) },
-        { head: t.ota, id: "ota", cell: () => h("span", { "data-slot": "ota" }, t.otaSlot) },
+        { head: t.ota, id: "ota", cell: (n) => updateOf(n, t) },
         { head: t.history, cell: (n) => h("button", { type: "button", "data-history": n.id, onclick: () => show(n.id),
           "aria-label": `${t.history}: ${n.id}` }, t.history) },
       ], body.data, { key: (n) => n.id, id: "nodes-table" }),

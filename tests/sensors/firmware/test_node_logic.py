@@ -22,7 +22,7 @@ def make():
     cfg = config.validate(json.loads(json.dumps(RAW)))
     sims = [SimSignal(), SimSignal()]
     q = Ring(2048)
-    node = Node(cfg, q, "abcd1234")
+    node = Node(cfg, q, "abcd1234", b"hubsense/v1/hbg-works/node/desk-q1/status")
     node.add(build(cfg, sims, 0, "abcd1234"))
     node.synced = True
     return node, sims, q
@@ -115,7 +115,7 @@ def make_kind(kind):
     cfg = config.validate(raw)
     sims = [make_sim(i["measure"]) for i in cfg["inputs"]]
     q = Ring(1024)
-    node = Node(cfg, q, "abcd1234")
+    node = Node(cfg, q, "abcd1234", b"hubsense/v1/hbg-works/node/desk-q1/status")
     node.add(build(cfg, sims, 0, "abcd1234"))
     return node, sims, q
 
