@@ -16,7 +16,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1
 COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir /wheels/*.whl && rm -rf /wheels \
     && useradd --system --uid 10001 --home-dir /var/lib/hubsense --create-home hubsense \
-    && mkdir -p /etc/hubsense /var/lib/hubsense/spool \
+    && mkdir -p /etc/hubsense /var/lib/hubsense/spool /var/lib/hubsense/staff \
     && chown -R hubsense /var/lib/hubsense
 USER hubsense
 WORKDIR /var/lib/hubsense

@@ -99,7 +99,7 @@ def _add(tar: tarfile.TarFile, name: str, data: bytes, digests: dict[str, str]) 
     digests[name] = hashlib.sha256(data).hexdigest()
 
 
-def _places(settings: Settings) -> dict[str, Path]:
+def places(settings: Settings) -> dict[str, Path]:
     """Archive name -> where the site keeps it; a name ending in "/" is a directory."""
     f = settings.fleet
     return {"secrets/nodes.passwd": f.node_logins, "secrets/node-keys.json": f.node_keys,
@@ -110,7 +110,7 @@ def _places(settings: Settings) -> dict[str, Path]:
 def site_files(settings: Settings) -> dict[str, Path]:
     """The site's files beside the database and the layouts, those that exist."""
     files: dict[str, Path] = {}
-    for name, path in _places(settings).items():
+    for name, path in places(settings).items():
         if name.endswith("/") and path.is_dir():
             files |= {name + p.relative_to(path).as_posix(): p
                       for p in sorted(path.rglob("*")) if p.is_file()}
@@ -120,7 +120,7 @@ def site_files(settings: Settings) -> dict[str, Path]:
 
 
 def _site_target(settings: Settings, name: str) -> Path | None:
-    for place, path in _places(settings).items():
+    for place, path in places(settings).items():
         if name == place:
             return path
         if place.endswith("/") and name.startswith(place):

@@ -94,9 +94,11 @@ def test_add_flash_update_twice_and_move_a_desk(local: Stack, tmp_path: Path,
         # Its desk (q-01, input 1) moves to the lounge, live: no reflash, no restart.
         layout = local.opts.layout
         data = yaml.safe_load(layout.read_text())
+        [shape] = [z["shape"] for z in data["zones"] if z["id"] == "lounge"]
+        middle = [sum(p[i] for p in shape) // len(shape) for i in (0, 1)]
         for d in data["desks"]:
             if d["id"] == "q-01":
-                d["zone"], d["position"] = "lounge", [130, 500]
+                d["zone"], d["position"] = "lounge", middle
         moved = tmp_path / "moved.yaml"
         moved.write_text(yaml.safe_dump(data, sort_keys=False))
         assert main(["layout", "apply", str(moved), *conf]) == 0

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from cli.deploy import ENV_SECRETS
+from deploy.backup import places
 from hubsense.measurements import ROLLUP_RP
 from hubsense.passwords import new_secret
 from hubsense.settings import load_settings
@@ -57,7 +58,7 @@ def config(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
 def test_services_are_all_there(config: dict[str, Any]) -> None:
     assert set(config["services"]) == {"broker-config", "mosquitto", "influxdb", "grafana",
                                        "proxy", "collector", "api", "rollup", "simulator",
-                                       "fleet"}
+                                       "fleet", "backup"}
     assert config["services"]["fleet"]["profiles"] == ["tools"]
     assert config["services"]["rollup"]["entrypoint"] == ["python", "-m", "reports.schedule"]
     assert config["services"]["simulator"]["profiles"] == ["simulator"]
@@ -231,3 +232,34 @@ def test_dockerfile_pins_what_pyproject_pins() -> None:
         assert pins[name] in docker, f"Dockerfile must install {pins[name]}"
     stages = re.findall(r"^FROM \S+ AS (\S+)$", docker, re.MULTILINE)
     assert stages == ["build", "runtime", "simulator"]
+
+
+@pytest.mark.parametrize("name", ["fleet", "backup"])
+def test_commands_run_by_hand_read_the_shipped_settings(config: dict[str, Any],
+                                                        name: str) -> None:
+    svc = config["services"][name]
+    path = svc["environment"]["HUBSENSE_CONFIG"]
+    assert any(v == f"{ROOT}/deploy/hubsense.toml:{path}:ro" for v in svc["volumes"]), name
+
+
+def test_backup_sees_every_file_it_keeps_and_may_restore_it(
+        config: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Node keys, the site CA, staff accounts, releases and the layouts: a backup without
+    one of them would mean re-flashing nodes or re-creating accounts after a restore."""
+    svc = config["services"]["backup"]
+    for key, value in svc["environment"].items():
+        monkeypatch.setenv(key, value)
+    s = load_settings(ROOT / "deploy" / "hubsense.toml")
+    mounts = {v.split(":")[1]: v for v in svc["volumes"]}
+
+    def mount_of(path: Path) -> str:
+        under = [m for m in mounts if path.is_relative_to(m)]
+        assert under, f"{path} is not mounted in the backup service"
+        return mounts[max(under, key=len)]
+
+    for name, path in {**places(s), "layouts/": s.layout.parent}.items():
+        assert not mount_of(path).endswith(":ro"), name
+    # The staff accounts the API keeps are the ones the backup sees.
+    users = s.console.users_file.parent.as_posix()
+    api = {v.split(":")[1]: v.split(":")[0] for v in config["services"]["api"]["volumes"]}
+    assert api[users] == mount_of(s.console.users_file).split(":")[0] == "staff-accounts"
