@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import uvicorn
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
@@ -27,6 +27,7 @@ from api.models import Message
 from api.nodeauth import NodeLogins
 from api.ratelimit import RateLimit
 from api.routes import (
+    PREFIX,
     checks,
     console,
     desks,
@@ -58,7 +59,7 @@ from reports.versions import load_versions
 
 log = logging.getLogger(__name__)
 
-HEALTH = "/api/v1/health"
+HEALTH = f"{PREFIX}/health"
 
 
 def create_app(settings: Settings, layout: Layout) -> FastAPI:
@@ -94,10 +95,10 @@ def create_app(settings: Settings, layout: Layout) -> FastAPI:
         summary="Live free zones, desks and noise of an innovation hub",
         version="1.0.0",
         lifespan=lifespan,
-        openapi_url="/api/v1/openapi.json",
-        docs_url="/api/v1/docs",
+        openapi_url=f"{PREFIX}/openapi.json",
+        docs_url=f"{PREFIX}/docs",
         redoc_url=None,
-        static_url="/api/v1/docs/static",
+        static_url=f"{PREFIX}/docs/static",
         responses={429: {"model": Message,
                          "description": "too many requests from this client; see Retry-After"}},
     )
@@ -113,9 +114,13 @@ def create_app(settings: Settings, layout: Layout) -> FastAPI:
     app.state.signins = SignInLimit(settings.console)
     app.state.releases = ReleaseStore(settings.fleet.releases_dir)
     app.state.node_logins = NodeLogins(settings.fleet.node_logins)
+    v1 = APIRouter(prefix=PREFIX)
     for module in (zones, desks, site, stream, nodes, ota, reports, events, checks, feedback,
-                   health, screen, console):
-        app.include_router(module.router)
+                   health):
+        v1.include_router(module.router)
+    app.include_router(v1)
+    app.include_router(screen.router)
+    app.include_router(console.router)
     app.add_exception_handler(ReportRangeError, _bad_request)
     app.add_exception_handler(InfluxError, _influx_down)
     app.add_exception_handler(RequestValidationError, invalid_request)

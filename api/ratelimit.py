@@ -15,13 +15,15 @@ from collections.abc import Callable
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from api.routes import PREFIX
+
 MAX_CLIENTS = 10_000
 
 
 class RateLimit:
     """Refuse with 429 once a client has used its per-minute allowance on `prefix`."""
 
-    def __init__(self, app: ASGIApp, per_minute: int, prefix: str = "/api/v1/",
+    def __init__(self, app: ASGIApp, per_minute: int, prefix: str = PREFIX + "/",
                  exempt: tuple[str, ...] = (),
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.app = app

@@ -21,7 +21,7 @@ def _errors(scope: str) -> dict[int | str, dict[str, Any]]:
     return staff_errors(scope, "invalid check or period; the message says")
 
 
-router = APIRouter(prefix="/api/v1/checks", tags=["reports"])
+router = APIRouter(prefix="/checks", tags=["reports"])
 
 
 @router.get("", responses=_errors("reports:read"), summary="Recorded headcounts")

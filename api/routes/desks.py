@@ -12,7 +12,7 @@ from api.models import DesksPublic, Message
 from hubsense.layout import ID_PATTERN
 from hubsense.state import DeskStatus
 
-router = APIRouter(prefix="/api/v1/desks", tags=["desks"])
+router = APIRouter(prefix="/desks", tags=["desks"])
 
 
 def desks_body(snap: Snapshot) -> bytes:

@@ -24,7 +24,7 @@ def _errors(scope: str) -> dict[int | str, dict[str, Any]]:
     return staff_errors(scope, "invalid event or period; the message says")
 
 
-router = APIRouter(prefix="/api/v1/events", tags=["reports"])
+router = APIRouter(prefix="/events", tags=["reports"])
 
 
 def public(e: EventInfo) -> EventPublic:

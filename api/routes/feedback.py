@@ -27,7 +27,7 @@ from hubsense.influx import InfluxError
 from hubsense.state import SEATABLE
 from reports.feedback import FeedbackKind, FeedbackReport, feedback_report
 
-router = APIRouter(prefix="/api/v1/feedback", tags=["feedback"])
+router = APIRouter(prefix="/feedback", tags=["feedback"])
 
 Reader = Annotated[str, Depends(require_scope("reports:read"))]
 _DOWN: dict[int | str, dict[str, Any]] = {

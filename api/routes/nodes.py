@@ -18,7 +18,7 @@ from reports import export
 from reports.nodes import NodeHistory
 from reports.service import NotFound
 
-router = APIRouter(prefix="/api/v1/nodes", tags=["staff"])
+router = APIRouter(prefix="/nodes", tags=["staff"])
 Reader = Annotated[str, Depends(require_scope("nodes:read"))]
 
 

@@ -14,7 +14,7 @@ from api.models import Message, ReleasePublic, ReleasesPublic
 from api.nodeauth import NodeDep
 from hubsense.releases import ReleaseStore
 
-router = APIRouter(prefix="/api/v1", tags=["updates"])
+router = APIRouter(tags=["updates"])
 
 _MANIFEST = (  # hubsense/manifest.py
     "hubsense-ota 1 hbg-works desk-q1 3 0.2.0 120\n"

@@ -46,7 +46,7 @@ def with_csv(example: Any, csv: str) -> dict[int | str, dict[str, Any]]:
                                                      "example": csv}}}}
 
 
-router = APIRouter(prefix="/api/v1/reports", tags=["reports"], responses=ERRORS)
+router = APIRouter(prefix="/reports", tags=["reports"], responses=ERRORS)
 
 
 def wants_csv(request: Request, fmt: str | None) -> bool:

@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from api.deps import LayoutDep, SettingsDep
 from api.models import DeskPlan, SitePublic, ZonePlan
 
-router = APIRouter(prefix="/api/v1/site", tags=["site"])
+router = APIRouter(prefix="/site", tags=["site"])
 
 
 @router.get("", summary="The site's floor plan and the screen's default language")

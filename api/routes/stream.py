@@ -18,7 +18,7 @@ from api.live import LiveState, Snapshot
 from api.routes.desks import desks_body
 from api.routes.zones import zones_body
 
-router = APIRouter(prefix="/api/v1/stream", tags=["stream"])
+router = APIRouter(prefix="/stream", tags=["stream"])
 
 RETRY_MS = 1000  # how long a browser waits before reconnecting after the stream drops
 KEEPALIVE_S = 15.0  # a comment line keeps proxies from closing an idle stream

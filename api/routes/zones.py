@@ -12,7 +12,7 @@ from api.models import ZONE_EXAMPLE, Message, ZonesPublic
 from hubsense.layout import ID_PATTERN
 from hubsense.state import ZoneState
 
-router = APIRouter(prefix="/api/v1/zones", tags=["zones"])
+router = APIRouter(prefix="/zones", tags=["zones"])
 
 JSON = "application/json"
 
