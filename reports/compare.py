@@ -97,8 +97,8 @@ def compare(db: InfluxV1, versions: Layout | Versions, cfg: ReportSettings, befo
 
     Every zone of either side is listed; a side's capacity is that of its versions.
     """
-    a = utilization(db, versions, cfg, before, exclude_days, now_ms)
-    b = utilization(db, versions, cfg, after, exclude_days, now_ms)
+    a = utilization(db, versions, cfg, before, exclude_days, now_ms, detail=False)
+    b = utilization(db, versions, cfg, after, exclude_days, now_ms, detail=False)
     za, zb = {u.id: u for u in a.zones}, {u.id: u for u in b.zones}
     excluded = sorted({*a.excluded_days, *b.excluded_days})
     return CompareReport(

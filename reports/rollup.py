@@ -317,9 +317,12 @@ class Rollup:
 
 
 def read_zone_sums(db: InfluxV1, name: str, params: dict[str, Any],
-                   into: dict[str, ZoneSums] | None = None) -> dict[str, ZoneSums]:
-    """Per zone, the ZONE_DAY or ZONE_MONTH points of a window added up (to `into`)."""
-    fields = ", ".join((*ZONE_FIELDS, *ZONE_PEAKS, "profile", "desks"))
+                   into: dict[str, ZoneSums] | None = None,
+                   detail: bool = True) -> dict[str, ZoneSums]:
+    """Per zone, the ZONE_DAY or ZONE_MONTH points of a window added up (to `into`);
+    without `detail`, only the zone's own sums and peaks (no profile, no desks: most
+    of a point's bytes)."""
+    fields = ", ".join((*ZONE_FIELDS, *ZONE_PEAKS, *(("profile", "desks") if detail else ())))
     q = f"SELECT {fields} FROM {in_rollup_rp(name)} WHERE {WHERE} GROUP BY zone"
     out: dict[str, ZoneSums] = {} if into is None else into
     for s in db.query(q, params):

@@ -157,13 +157,14 @@ def hour_profile(rows: dict[str, tuple[list[float], list[float]]]
 class _Sums:
     """Rollup sums per zone (with its hour-of-week profile and its desks)."""
 
-    def __init__(self, db: InfluxV1, site: str) -> None:
-        self.db, self.site = db, site
+    def __init__(self, db: InfluxV1, site: str, detail: bool) -> None:
+        self.db, self.site, self.detail = db, site, detail
         self.zones: dict[str, ZoneSums] = {}
 
     def read(self, zones: str, start_ms: int, end_ms: int) -> None:
         """Add the rollups of [start, end) from this zone measurement (day or month)."""
-        read_zone_sums(self.db, zones, window(self.site, start_ms, end_ms), into=self.zones)
+        read_zone_sums(self.db, zones, window(self.site, start_ms, end_ms), into=self.zones,
+                       detail=self.detail)
 
     def desks(self) -> dict[str, dict[str, float]]:
         """Per desk, its sums (a desk may have moved zones between versions)."""
@@ -181,12 +182,13 @@ class _Sums:
 
 def utilization(db: InfluxV1, layout: Layout | Versions, cfg: ReportSettings, period: Period,
                 exclude_days: frozenset[date] = frozenset(), now_ms: int | None = None,
-                use_months: bool = True) -> UtilizationReport:
+                use_months: bool = True, detail: bool = True) -> UtilizationReport:
     """Utilization of every zone and desk over `period`, leaving `exclude_days` out.
 
     Hours from the last whole hour before `now` on have not happened yet: they
     count neither as opening hours nor as unknown. `use_months=False` reads only
-    the daily and hourly rollups (the benchmark's baseline).
+    the daily and hourly rollups (the benchmark's baseline). Without `detail`, zones
+    only: no desks, no hour-of-week profile, no highlights (what a comparison needs).
     """
     period.check(cfg.max_range_days)
     versions = layout if isinstance(layout, Versions) else Versions.of(layout)
@@ -221,7 +223,7 @@ def utilization(db: InfluxV1, layout: Layout | Versions, cfg: ReportSettings, pe
                       *(d.id for d in lay.desks)]:
             open_s[ident] += seconds
         spans.append(VersionDays(lay.version, run.first, run.last))
-    got = _Sums(db, site)
+    got = _Sums(db, site, detail)
     if mark is not None:  # else nothing rolled up yet (not even the policy): all unknown
         counted = set(days)
         months = [m for m in whole_months(period) if use_months and
@@ -240,7 +242,8 @@ def utilization(db: InfluxV1, layout: Layout | Versions, cfg: ReportSettings, pe
              for z, cap in capacity.items()]
     desk_sums = got.desks()
     desks = [make_use(d, zone, 1, {**desk_sums.get(d, {}), "open_s": open_s[d]}, None,
-                      cfg, flag=False, opening=opening) for d, zone in zone_of.items()]
+                      cfg, flag=False, opening=opening)
+             for d, zone in zone_of.items() if detail]
     profile, busiest = hour_profile(got.profile(capacity))
     excluded = sorted(exclude_days & _days(period))
     found_highlights = [h for z, cap in capacity.items() if z in profile
