@@ -9,11 +9,14 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
+from pydantic_core import to_jsonable_python
 
 from cli.main import main
+from cli.reports import service
 from hubsense.influx import InfluxV1
 from hubsense.layout import Layout
 from hubsense.settings import InfluxSettings
@@ -242,3 +245,29 @@ def test_headcounts_and_their_accuracy_on_the_command_line(
     code, _, err = hs(capsys, "check", "add", "entrance", "3", "-c", c)
     assert (code, err) == (2, "hubsense: no zone 'entrance' to count people in (zones: "
                               "buzz-north, buzz-south, quiet, meet-a, meet-b, lounge)\n")
+
+
+def test_today_so_far_is_the_services_figure_in_each_format(
+        config: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The console's overview and `report today` are one report (reports/service.py)."""
+    c = str(config)
+    assert hs(capsys, "rollup", "-c", c, "--from", str(MON), "--to", str(WED))[0] == 0
+    for _ in range(3):  # again if an hour turned between the two readings
+        code, out, err = hs(capsys, "report", "today", "-c", c, "--format", "json")
+        assert code == 0, err
+        with service(c) as svc:
+            want = to_jsonable_python(svc.so_far_today())
+        got = json.loads(out)
+        if got["hours_before"] == want["hours_before"]:
+            break
+    for body in (got, want):
+        del body["counted_through"]  # to the minute
+    assert got == want
+    weekday = date.fromisoformat(got["day"]).weekday()
+    assert all(date.fromisoformat(d).weekday() == weekday for d in got["typical_days"])
+    code, out, _ = hs(capsys, "report", "today", "-c", c, "--format", "csv")
+    rows = list(csv.reader(io.StringIO(out)))
+    assert code == 0 and rows[0][0] and len(rows) > 1
+    code, out, _ = hs(capsys, "report", "today", "-c", c)
+    assert code == 0 and f"typical: the mean of {', '.join(got['typical_days'])}" in " ".join(
+        out.split())
