@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import contextlib
 import os
 import shutil
 import signal
@@ -113,7 +114,9 @@ class Child:
     def signal(self, sig: int) -> None:
         if self.alive():
             assert self.proc is not None
-            os.killpg(self.proc.pid, sig)
+            # It may exit between the two: then only a zombie (or nothing) is left.
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, sig)
 
     def stop(self, timeout: float = 10.0) -> int | None:
         """SIGTERM, then SIGKILL after `timeout`; returns the exit code."""

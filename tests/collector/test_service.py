@@ -183,7 +183,8 @@ def test_node_health_is_published(collector: Collector, tester: NodeSim, clock: 
                  what="node health")
     assert h == {"id": "buzz-s", "online": True, "fresh": True, "last_seen_ms": h["last_seen_ms"],
                  "last_heartbeat_ms": ts, "boot": "9f3a51c2", "fw": "0.1.0", "uptime_s": 12,
-                 "heap_free": 61440, "rssi": -61, "drops": 2, "implausible_counts": 0}
+                 "heap_free": 61440, "rssi": -61, "drops": 2, "implausible_counts": 0,
+                 "release": None, "update": None}
     clock.offset = 30 * 2.5 + 1  # silent: still "online" by its will, but not fresh
     wait_for(lambda: (h := tester.state("node", "buzz-s")) and h["online"] and not h["fresh"],
              what="node not fresh")
