@@ -73,10 +73,14 @@ def _bundle(settings: Settings, layout: Layout, node_id: str, secret: NodeSecret
           f"layout{', the site CA' if settings.mqtt.tls else ''}, node.key"
           f"{'' if secret.sim_file else ', wifi.json'})")
     if secret.sim_file:
-        print(f"  run it       cd {bundle.dir} && while MICROPYPATH=.frozen micropython -m main; "
-              f"[ $? = 3 ]; do :; done")
+        from devstack.nodes import micropython_exe
+
+        print(f"  run it       cd {bundle.dir} && while MICROPYPATH=.frozen "
+              f"{micropython_exe()} -m main; [ $? = 3 ]; do :; done")
         print("               (the unix port: exit status 3 is the board's reset, and the "
               "loop boots it again)")
+        print(f"  its sensors  lines `N=value` in {secret.sim_file}, e.g. `1=1`: input 1 "
+              "sees someone (0: no one; a count, dB(A), or `in,out` totals by its kind)")
     else:
         print(f"  flash it     {bundle.mpremote(args.port)}")
         print("               (in the bundle's directory, the board on USB with MicroPython "

@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import signal
+import subprocess
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +19,7 @@ from deploy.firmware import SENSORS_DIR
 from deploy.provision import NodeKeys
 from devstack.fleet import FleetSite
 from devstack.mosquitto import login_works
-from devstack.nodes import BundleNode
+from devstack.nodes import BundleNode, micropython_exe
 from hubsense.contract import NodeTopic, parse_heartbeat, parse_node_topic, parse_observation
 from hubsense.layout import Layout
 from hubsense.nodekey import password
@@ -49,7 +51,7 @@ def test_node_add_writes_login_key_and_bundle_from_the_layout(
     out = capsys.readouterr().out
     f = site.settings.fleet
     bundle = f.bundles_dir / "desk-q1"
-    assert f"cd {bundle} && while MICROPYPATH=.frozen micropython -m main" in out
+    assert f"cd {bundle} && while MICROPYPATH=.frozen {micropython_exe()} -m main" in out
     assert "broker       reloaded (SIGHUP, no restart): it takes desk-q1" in out
     key = NodeKeys(f.node_keys).load()["desk-q1"].key
     assert len(key) == 32 and _private(f.node_keys)
@@ -79,6 +81,32 @@ def test_node_add_writes_login_key_and_bundle_from_the_layout(
         assert (hashlib.sha256(data).hexdigest(), len(data)) == (sha, int(size))
     assert {ln.split()[2] for ln in lines[1:]} >= {"config.json", "ca.der",
                                                   "hubsense_node/mqtt.mpy"}
+
+
+def test_the_printed_run_line_boots_the_node_as_pasted(
+        site: FleetSite, capsys: pytest.CaptureFixture[str]) -> None:
+    """What `node add --sim` tells a user to paste, pasted into a shell: the node comes
+    online and reports what its sensors file says."""
+    inputs = site.root / "board" / "inputs"
+    assert hubsense(site, "node", "add", "desk-q1", "--sim", str(inputs)) == 0
+    out = capsys.readouterr().out
+    line = next(ln for ln in out.splitlines() if ln.strip().startswith("run it"))
+    inputs.parent.mkdir(parents=True, exist_ok=True)
+    inputs.write_text("1=1\nlink=1\n")
+    assert f"lines `N=value` in {inputs}" in out
+    rec = Recorder(site.broker)
+    shell = subprocess.Popen(["bash", "-c", line.strip().removeprefix("run it").strip()],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             start_new_session=True)
+    try:
+        rec.wait_for(lambda m: m.topic == topic("desk-q1", "status")
+                     and m.payload == b"online", 30, "desk-q1 online")
+        rec.wait_for(lambda m: m.topic == topic("desk-q1", "in/1")
+                     and json.loads(m.payload)["present"] is True, 30, "input 1 occupied")
+    finally:
+        os.killpg(shell.pid, signal.SIGKILL)
+        shell.wait(10)
+        rec.close()
 
 
 def test_a_board_bundle_differs_only_by_wifi_and_simulation(
