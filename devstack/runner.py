@@ -303,7 +303,10 @@ hubsense is running{story}
                    e.g. curl -H "Authorization: Bearer {stack.staff_token}" {url}/api/v1/nodes
   reports          {reports}
   MQTT broker      {HOST}:{o.mqtt_port}  (logins: {o.workdir}/hubsense.toml)
-  nodes            {_command()} node add desk-q1 --sim FILE {c}   (then ota release/offer)
+  fleet            {_command()} node add desk-q1 --sim {o.workdir}/desk-q1.inputs {c}
+                   takes desk-q1 over from the demo and prints how to run its bundle; then
+                   {_command()} ota release {c}, ota offer 1 desk-q1 {c},
+                   ota status {c}: the console's Nodes page follows the update
   InfluxDB (v1)    http://{HOST}:{o.influx_port}  database "hubsense"
   logs             {o.workdir}/
 Press Ctrl-C to stop.
