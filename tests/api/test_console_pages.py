@@ -12,6 +12,7 @@ import json
 import struct
 import subprocess
 import sys
+import time
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -23,11 +24,13 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe  # type: ignore[import-untyped]
 from playwright.sync_api import Browser, Page, expect
 
+from hubsense.contract import collector_heartbeat_topic
 from hubsense.layout import Layout
+from hubsense.state import ZoneStatus
 from reports import export
 from reports.hours import Period
 from reports.service import CompareQuery
-from tests.api.conftest import eventually
+from tests.api.conftest import eventually, zone_state
 from tests.api.console_page import SIZES, TOKEN, Console, console_site, sign_in
 from tests.conftest import ROOT
 
@@ -298,6 +301,34 @@ def test_overview_and_nodes_pages(browser: Browser, demo: Console) -> None:
                                           .decode())))
     assert len(got) == 24 and {r["node"] for r in got} == {"buzz-s"}
     assert sum(int(r["heartbeats"]) for r in got) > 0, "the history's heartbeats"
+    pub.close()
+    page.context.close()
+
+
+def test_overview_plan_labels_stay_inside_their_zones(browser: Browser, demo: Console) -> None:
+    """The longest label the plan writes (a zone partly known) wraps inside its zone."""
+    pub = demo.publisher()
+    pub.collector("online")
+    pub.publish(collector_heartbeat_topic(demo.layout.site.id),
+                json.dumps({"ts": int(time.time() * 1000), "every_s": 600}))
+    for z in demo.layout.zones:
+        if z.kind.value != "entrance":
+            pub.zone(zone_state(demo.layout, z.id))
+    pub.zone(zone_state(demo.layout, "quiet", ZoneStatus.FREE, occupied=2, desks_free=2,
+                        desks_unknown=4, at_least=True, stale=True))
+    page = sign_in(browser, f"{demo.url}/staff")
+    quiet = page.locator("#live-plan g[data-zone=quiet]")
+    expect(quiet).to_contain_text("not reporting")
+    outside = page.evaluate("""() => [...document.querySelectorAll('#live-plan g[data-zone]')]
+      .flatMap((g) => {
+        const box = g.querySelector('polygon').getBBox();
+        return [...g.querySelectorAll('text')].filter((t) => {
+          const b = t.getBBox();
+          return b.x < box.x - 1 || b.x + b.width > box.x + box.width + 1
+            || b.y < box.y - 1 || b.y + b.height > box.y + box.height + 1;
+        }).map((t) => `${g.dataset.zone}: ${t.textContent}`);
+      })""")
+    assert outside == []
     pub.close()
     page.context.close()
 

@@ -8,6 +8,34 @@ import { exportBar } from "./exporting.js";
 const FILL = { free: "#e3f4e8", filling: "#fdf0d8", full: "#fbe3e4", in_use: "#fde6d6", unknown: "#eceff2" };
 const REFRESH_MS = 15000;
 
+const LINE = 1.3;
+// A glyph of the plan's sans is at most about this wide, in em (DejaVu Sans' widest
+// common letters): an estimate, so a label fits before the SVG is on the page or exported.
+const EM = 0.62;
+
+function wrapRows(text, width, size) {
+  const per = Math.max(4, Math.floor(width / (EM * size)));
+  const rows = [];
+  for (const word of text.split(" ")) {
+    const joined = rows.length ? `${rows.at(-1)} ${word}` : word;
+    if (rows.length && joined.length <= per) rows[rows.length - 1] = joined;
+    else rows.push(word);
+  }
+  return rows;
+}
+
+// The largest size from 24 down to 12 at which every line, wrapped at spaces, fits the box.
+function fit(texts, width, height) {
+  let size = Math.min(24, width / 12);
+  for (;;) {
+    const rows = texts.map((text) => wrapRows(text, width, size));
+    const fits = rows.flat().every((r) => r.length * EM * size <= width)
+      && rows.flat().length * size * LINE <= height;
+    if (fits || size <= 12) return { size, rows };
+    size = Math.max(12, size * 0.92);
+  }
+}
+
 function livePlan(ctx, zones, nodes) {
   const { site, t, screen, lang } = ctx;
   const pad = 50;
@@ -37,12 +65,19 @@ function livePlan(ctx, zones, nodes) {
       view && view.detail ? [view.detail, "normal"] : null,
       health.length ? [bad ? `⚠ ${t.nodesBad(bad)}` : `● ${t.nodesOk(health.length)}`, bad ? "bad" : "normal"] : null]
       .filter(Boolean);
-    const width = Math.max(...xs) - Math.min(...xs);
-    const size = Math.max(14, Math.min(24, width / 14));
-    lines.forEach(([text, kind], i) => {
-      s("text", { x: cx, y: cy + (i - (lines.length - 1) / 2) * size * 1.3, "text-anchor": "middle", "font-size": size,
+    const width = 0.92 * (Math.max(...xs) - Math.min(...xs));
+    const height = 0.92 * (Math.max(...ys) - Math.min(...ys));
+    const { size, rows } = fit(lines.map(([text]) => text), width, height);
+    const total = rows.flat().length;
+    let row = 0;
+    lines.forEach(([, kind], i) => {
+      const el = s("text", { "text-anchor": "middle", "font-size": size,
         "font-weight": kind === "bold" ? "bold" : "normal", fill: kind === "bad" ? "#a3222b" : "#14181d",
-        "data-nodes": kind === "bad" || (i === lines.length - 1 && health.length) ? String(bad) : null }, g, text);
+        "data-nodes": kind === "bad" || (i === lines.length - 1 && health.length) ? String(bad) : null }, g);
+      for (const part of rows[i]) {
+        s("tspan", { x: cx, y: cy + (row - (total - 1) / 2) * size * LINE + size * 0.35 }, el, part);
+        row += 1;
+      }
     });
   }
   return svg;
