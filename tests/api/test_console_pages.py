@@ -228,6 +228,15 @@ def test_month_report_is_one_click_away(browser: Browser, demo: Console) -> None
     with demo.db() as db:
         r = demo.service(db).visits(Period.month(f"{last_month:%Y-%m}"))
     expect(page.locator("#visits-summary")).to_contain_text(f"Total {r.total}")
+    # Sent on as a PDF: the browser's print, figures only.
+    page.evaluate("window.print = () => { window.printed = true; }")
+    page.click("#print-report")
+    assert page.evaluate("window.printed") is True
+    page.emulate_media(media="print")
+    for hidden in ("header", "#print-report", ".exports >> nth=0", "form.query"):
+        expect(page.locator(hidden)).to_be_hidden()
+    expect(page.locator("#visits-summary")).to_be_visible()
+    assert page.pdf(format="A4")[:5] == b"%PDF-"
     page.context.close()
 
 

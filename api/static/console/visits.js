@@ -130,7 +130,10 @@ async function renderMonth(ctx) {
   const { t, root, params, api, lang, site } = ctx;
   const month = /^\d{4}-\d{2}$/.test(params.get("month") || "") ? params.get("month") : new Date().toISOString().slice(0, 7);
   root.append(h("h1", {}, t.monthHeading(month)),
-    queryForm(ctx, [{ name: "month", label: t.byMonth, type: "month", value: month }]));
+    queryForm(ctx, [{ name: "month", label: t.byMonth, type: "month", value: month }]),
+    // The hub team sends the month on: the browser's own print makes it a PDF, figures only.
+    h("p", { class: "no-print" }, h("button", { type: "button", class: "primary", id: "print-report",
+      onclick: () => window.print() }, t.printReport)));
   const v = await visitsView(ctx, { month, by: "day" }, t.monthHeading(month), `month-${month}`);
   const u = await api(`/api/v1/reports/utilization?${qs({ month })}`);
   root.append(v.section,

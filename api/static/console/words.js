@@ -73,7 +73,7 @@ export const WORDS = {
     usualNote: "Usually: mean visits over the same hours on earlier same weekdays without an event.",
     addEvent: "Add event", saveEvent: "Save event", editEvent: "Edit", deleteEvent: "Delete",
     deleted: (n) => `Event ${n} deleted.`, saved: (n) => `Event ${n} saved.`,
-    monthReport: "Month report", monthHeading: (m) => `Month report ${m}`,
+    monthReport: "Month report", printReport: "Print or save as PDF", monthHeading: (m) => `Month report ${m}`,
     statusWord: { upcoming: "upcoming", in_progress: "in progress", over: "over" },
     // Acoustics
     acousticsHeading: "Acoustics", target: "Target dB(A)", measured: "Measured", above: "Above target",
@@ -160,7 +160,7 @@ export const WORDS = {
     usualNote: "Vanligtvis: medel av besöken samma timmar tidigare samma veckodag utan evenemang.",
     addEvent: "Lägg till evenemang", saveEvent: "Spara evenemang", editEvent: "Ändra", deleteEvent: "Ta bort",
     deleted: (n) => `Evenemanget ${n} är borttaget.`, saved: (n) => `Evenemanget ${n} är sparat.`,
-    monthReport: "Månadsrapport", monthHeading: (m) => `Månadsrapport ${m}`,
+    monthReport: "Månadsrapport", printReport: "Skriv ut eller spara som PDF", monthHeading: (m) => `Månadsrapport ${m}`,
     statusWord: { upcoming: "kommande", in_progress: "pågår", over: "avslutat" },
     acousticsHeading: "Ljudmiljö", target: "Mål dB(A)", measured: "Uppmätt", above: "Över målet",
     acousticsCaption: "Andel av de uppmätta öppettimmarna då zonens LAeq låg över målet.",
