@@ -374,6 +374,12 @@ class Fleet:
         for node in self.nodes.values():
             node.stop()
 
+    def retire(self, node_id: str) -> None:
+        """Stop playing a node: someone else runs it now (`hubsense node add`)."""
+        node = self.nodes.pop(node_id, None)
+        if node is not None:
+            node.stop()
+
     def _run(self) -> None:
         while not self._stop.wait(self.tick_s):
             elapsed = time.monotonic() - self._t0
@@ -385,7 +391,9 @@ class Fleet:
         """Set every node's simulated sensors for `hour` of the scenario's day."""
         readings = self.model.readings(self.scenario.at(hour, self.tz))
         for node in self.layout.nodes:
-            self.nodes[node.id].set_inputs({i.n: readings[(node.id, i.n)] for i in node.inputs})
+            played = self.nodes.get(node.id)
+            if played is not None:
+                played.set_inputs({i.n: readings[(node.id, i.n)] for i in node.inputs})
 
     def _faults(self, hour: float, day: int) -> None:
         sc = self.scenario

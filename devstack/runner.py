@@ -229,6 +229,22 @@ class Stack:
         return start_demo_fleet(played, self.opts.workdir / "nodes", HOST,
                                 self.opts.mqtt_port, self.users.passwords)
 
+    def hand_over(self) -> list[str]:
+        """Stop playing the nodes `hubsense node add` provisioned since the start: they are
+        the user's now, and their player would only retry a login that no longer holds."""
+        from devstack.nodes import Fleet
+
+        if not isinstance(self.fleet, Fleet):
+            return []
+        try:
+            provisioned = set(NodeKeys(self.opts.workdir / "fleet" / "node-keys.json").load())
+        except (OSError, ValueError):
+            return []  # being written: next time
+        taken = sorted(provisioned & set(self.fleet.nodes))
+        for node_id in taken:
+            self.fleet.retire(node_id)
+        return taken
+
     def dead(self) -> list[str]:
         procs = [self.broker.child, self.influx.child, *self.services]
         return [c.name for c in procs if c is not None and not c.alive()]
@@ -319,6 +335,8 @@ Press Ctrl-C to stop.
                       f"in {o.workdir}", file=sys.stderr)
                 code = 1
                 break
+            for node_id in stack.hand_over():
+                print(f"{node_id} is provisioned now: the demo stops playing it", flush=True)
             time.sleep(0.5)
     except StackError as exc:
         print(f"hubsense: {exc}", file=sys.stderr)

@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import tomllib
 from pathlib import Path
@@ -16,7 +17,7 @@ import httpx
 import pytest
 
 from devstack.processes import free_port
-from tests.conftest import ROOT
+from tests.conftest import ROOT, eventually
 
 
 def test_up_refuses_a_taken_port(tmp_path: Path) -> None:
@@ -62,6 +63,9 @@ def test_up_runs_the_demo_and_ctrl_c_leaves_nothing_behind(tmp_path: Path) -> No
          "--influx-rpc-port", str(free_port()), "--api-port", str(api_port)],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
+    node: subprocess.Popen[bytes] | None = None
+    reader: threading.Thread | None = None
+    rest: list[str] = []
     try:
         def some_zone_known() -> bool:
             try:
@@ -109,9 +113,39 @@ def test_up_runs_the_demo_and_ctrl_c_leaves_nothing_behind(tmp_path: Path) -> No
         while "rollups current" not in (rollup_log.read_text() if rollup_log.exists() else ""):
             assert time.monotonic() < deadline + 30, "the rollup job never caught up"
             time.sleep(0.2)
+        # The banner's fleet line, as printed: desk-q1 is the user's now, the demo lets go
+        # of it, and its bundle, run as `node add` says, comes online on release 0.
+        reader = threading.Thread(target=lambda: rest.extend(up.stdout or ()), daemon=True)
+        reader.start()
+        add = next(line.split()[1:] for line in banner if line.strip().startswith("fleet "))
+        assert add[1:4] == ["node", "add", "desk-q1"], add
+        added = subprocess.run([sys.executable, "-m", "cli", *add[1:]], cwd=ROOT,
+                               capture_output=True, text=True, timeout=120)
+        assert added.returncode == 0, added.stderr
+        eventually(lambda: "desk-q1 is provisioned now" in "".join(rest), 20,
+                   "the demo letting go of desk-q1")
+        run_it = next(ln for ln in added.stdout.splitlines() if ln.strip().startswith("run it"))
+        node = subprocess.Popen(["bash", "-c", run_it.strip().removeprefix("run it").strip()],
+                                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
+
+        def desk_q1() -> bool:
+            got = httpx.get(f"http://127.0.0.1:{api_port}/api/v1/nodes", timeout=5,
+                            headers={"Authorization": f"Bearer {token}"}).json()["data"]
+            return any(n["id"] == "desk-q1" and n["online"] and n["release"] == 0 for n in got)
+
+        eventually(desk_q1, 30, "desk-q1 online as a bundle, on release 0")
     finally:
+        if node is not None:
+            os.killpg(node.pid, signal.SIGKILL)
+            node.wait(10)
         up.send_signal(signal.SIGINT)  # what Ctrl-C in the terminal does
-        out, _ = up.communicate(timeout=60)
+        up.wait(60)
+        if reader is not None:
+            reader.join(10)
+        if up.stdout is not None:
+            up.stdout.close()
+    out = "".join(rest)
     assert up.returncode == 0, out
     out = "".join(banner) + out
     assert "visitor screen   http://127.0.0.1:" in out
