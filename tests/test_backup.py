@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import subprocess
@@ -141,3 +142,22 @@ def test_a_damaged_archive_is_refused(two_servers: tuple[InfluxDB, InfluxDB],
     settings_b, _ = site(tmp_path, "b", b, tmp_path / "site-b" / "layout.yaml", [])
     with pytest.raises(BackupError, match="does not match the manifest"):
         restore(settings_b, bad)
+    # An archive made to write outside the site, its manifest made to match: refused.
+    evil = tmp_path / "evil.tar.gz"
+    payload = b"not a release"
+    with tarfile.open(good, "r:gz") as src, tarfile.open(evil, "w:gz") as dst:
+        for m in src.getmembers():
+            data = src.extractfile(m)
+            body = data.read() if data else b""
+            if m.name == "manifest.json":
+                manifest = json.loads(body)
+                manifest["sha256"]["releases/../../outside"] = hashlib.sha256(payload).hexdigest()
+                body = json.dumps(manifest).encode()
+            m.size = len(body)
+            dst.addfile(m, io.BytesIO(body))
+        m = tarfile.TarInfo("releases/../../outside")
+        m.size = len(payload)
+        dst.addfile(m, io.BytesIO(payload))
+    with pytest.raises(BackupError, match="outside the site"):
+        restore(settings_b, evil, force=True)
+    assert not (settings_b.fleet.releases_dir.parent.parent / "outside").exists()
