@@ -18,6 +18,8 @@ def fixable(*errors: type[Exception]) -> Callable[[Command], Command]:
         def run(args: argparse.Namespace) -> int:
             try:
                 return fn(args)
+            except BrokenPipeError:
+                raise  # the reader went away (`| head`): not the user's error to fix
             except caught as exc:
                 print(f"hubsense: {exc}", file=sys.stderr)
                 return 2
