@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import os
+import random
 import shutil
 import signal
 import socket
@@ -20,8 +21,34 @@ class StackError(RuntimeError):
     """The stack cannot start; the message says what to do."""
 
 
+_handed_out: set[int] = set()
+
+
+def ephemeral_ports() -> tuple[int, int]:
+    """The range the kernel draws outgoing connections' local ports from."""
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port(host: str = "127.0.0.1") -> int:
-    """Ask the kernel for a port nobody listens on now."""
+    """A port nobody listens on now, which no client socket will take before we do.
+
+    Why not bind(0): it hands out an ephemeral port, the pool every outgoing
+    connection draws from, so between our close and the server's bind a test's
+    own HTTP or MQTT client could be given that very port (CI saw Mosquitto die
+    so). Ports below the ephemeral range are never given to clients, and a port
+    handed out once in this process is not handed out again.
+    """
+    low, _ = ephemeral_ports()
+    floor = min(20000, max(1024, low // 2))
+    for _ in range(500):
+        port = random.randrange(floor, low)
+        if port not in _handed_out and not port_taken(host, port):
+            _handed_out.add(port)
+            return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind((host, 0))
         return int(s.getsockname()[1])
@@ -157,7 +184,10 @@ class Server:
             raise StackError(f"{Path(exe).name} not found: apt-get install -y {package}")
         self.child = Child(self.name, [path, *args], log)
         self.child.start()
-        wait_until(ready, timeout, self.name, self.child.alive)
+        try:
+            wait_until(ready, timeout, self.name, self.child.alive)
+        except StackError as exc:
+            raise StackError(f"{exc}; the end of {log}:\n{self.child.tail(15)}") from None
 
     def stop(self) -> None:
         if self.child:
